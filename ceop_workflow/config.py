@@ -66,11 +66,26 @@ class EmailSettings:
     retry_base_seconds: int = 60
 
 
+CATCH_UP_POLICIES = ("latest", "each")
+
+
 @dataclass(frozen=True)
 class DaemonSettings:
-    """The background daemon's rhythm."""
+    """The background daemon's rhythm, and how it shares and catches up on work.
+
+    `catch_up` says what a recurring duty does after the daemon was down for several of its
+    periods: "latest" sends one reminder for the current period that lists the missed ones;
+    "each" sends one reminder per missed period. `worker_id` names this daemon in claims and
+    logs ("" means host:pid); a daemon restarted with the same id takes its own claims back
+    at once instead of waiting `lease_seconds` for them to expire.
+    """
 
     sweep_interval_seconds: int = 60
+    batch_size: int = 100
+    lease_seconds: int = 300
+    catch_up: str = "latest"
+    max_attempts: int = 5
+    worker_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -249,7 +264,17 @@ def _check(settings: Settings) -> None:
         )
     if settings.email.max_attempts < 1:
         raise ConfigError(f"{where}: email.max_attempts must be at least 1")
-    if settings.daemon.sweep_interval_seconds < 1:
-        raise ConfigError(f"{where}: daemon.sweep_interval_seconds must be at least 1")
+    _check_daemon(where, settings.daemon)
     if not settings.database.url:
         raise ConfigError(f"{where}: database.url must not be empty")
+
+
+def _check_daemon(where: str, daemon: DaemonSettings) -> None:
+    for key in ("sweep_interval_seconds", "batch_size", "lease_seconds", "max_attempts"):
+        if getattr(daemon, key) < 1:
+            raise ConfigError(f"{where}: daemon.{key} must be at least 1")
+    if daemon.catch_up not in CATCH_UP_POLICIES:
+        raise ConfigError(
+            f"{where}: daemon.catch_up must be one of {', '.join(CATCH_UP_POLICIES)}, "
+            f"got {daemon.catch_up!r}"
+        )
