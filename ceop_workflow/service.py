@@ -175,65 +175,67 @@ class Service:
 
     def fire(self, request: FireRequest) -> dict[str, Any]:
         """Fire a trigger: role, data, guards, then state and audit row in one transaction."""
+        with self.db.unit_of_work() as session:
+            return self.fire_in(session, request)
+
+    def fire_in(self, session: Session, request: FireRequest) -> dict[str, Any]:
+        """`fire` inside the caller's transaction (a timer marks its duty done in the same one)."""
         now = self.clock.now()
         actor = request.actor.strip().lower()
-        with self.db.unit_of_work() as session:
-            p = self._lock(session, request.partnership_id)
-            if request.expected_version is not None and p.version != request.expected_version:
-                raise Conflict(
-                    f"partnership {p.id} was changed by someone else since it was loaded "
-                    f"(version {request.expected_version}, now {p.version}): reload and try again"
-                )
-            machine = self.catalog.machine(session, p.workflow, p.workflow_version)
-            transition, role = machine.check(
-                request.trigger, p.state, request.role, self.roles_of(actor, p)
+        p = self._lock(session, request.partnership_id)
+        if request.expected_version is not None and p.version != request.expected_version:
+            raise Conflict(
+                f"partnership {p.id} was changed by someone else since it was loaded "
+                f"(version {request.expected_version}, now {p.version}): reload and try again"
             )
-            values = parse_data(
-                request.data, transition.requires, transition.optional, request.trigger
+        machine = self.catalog.machine(session, p.workflow, p.workflow_version)
+        transition, role = machine.check(
+            request.trigger, p.state, request.role, self.roles_of(actor, p)
+        )
+        values = parse_data(request.data, transition.requires, transition.optional, request.trigger)
+        ctx = self._context(session, p, request.trigger, actor, role, values)
+        round_decisions = ctx.round_decisions
+        votes_before = sum(1 for d in round_decisions if d.decision == request.trigger)
+        outcome = machine.fire(ctx, votes_before)
+        if transition.vote or any(e.kind == "decision" for e in ctx.effects):
+            self._refuse_second_decision(actor, round_decisions)
+        if transition.vote:
+            self._add_decision(session, p, actor, request.trigger, values)
+        self._apply(session, p, ctx)
+        if outcome.moved:
+            p.state = outcome.dest
+            p.state_entered_at = now
+        audit_data = to_json(values)
+        if outcome.votes is not None:
+            audit_data |= {"votes": outcome.votes, "quorum": ctx.quorum}
+        session.add(
+            AuditEntry(
+                partnership_id=p.id,
+                at=now,
+                actor=actor,
+                role=role,
+                trigger=request.trigger,
+                source=outcome.source,
+                dest=outcome.dest,
+                workflow_version=p.workflow_version,
+                comment=request.comment,
+                data=audit_data,
             )
-            ctx = self._context(session, p, request.trigger, actor, role, values)
-            round_decisions = ctx.round_decisions
-            votes_before = sum(1 for d in round_decisions if d.decision == request.trigger)
-            outcome = machine.fire(ctx, votes_before)
-            if transition.vote or any(e.kind == "decision" for e in ctx.effects):
-                self._refuse_second_decision(actor, round_decisions)
-            if transition.vote:
-                self._add_decision(session, p, actor, request.trigger, values)
-            self._apply(session, p, ctx)
-            if outcome.moved:
-                p.state = outcome.dest
-                p.state_entered_at = now
-            audit_data = to_json(values)
-            if outcome.votes is not None:
-                audit_data |= {"votes": outcome.votes, "quorum": ctx.quorum}
-            session.add(
-                AuditEntry(
-                    partnership_id=p.id,
-                    at=now,
-                    actor=actor,
-                    role=role,
-                    trigger=request.trigger,
-                    source=outcome.source,
-                    dest=outcome.dest,
-                    workflow_version=p.workflow_version,
-                    comment=request.comment,
-                    data=audit_data,
-                )
-            )
-            for listener in self.listeners:
-                listener.transitioned(session, p, machine.definition, outcome, ctx)
-            session.flush()
-            return {
-                "id": p.id,
-                "trigger": request.trigger,
-                "source": outcome.source,
-                "dest": outcome.dest,
-                "moved": outcome.moved,
-                "state": p.state,
-                "version": p.version,
-                "votes": outcome.votes,
-                "quorum": ctx.quorum if outcome.votes is not None else None,
-            }
+        )
+        for listener in self.listeners:
+            listener.transitioned(session, p, machine.definition, outcome, ctx)
+        session.flush()
+        return {
+            "id": p.id,
+            "trigger": request.trigger,
+            "source": outcome.source,
+            "dest": outcome.dest,
+            "moved": outcome.moved,
+            "state": p.state,
+            "version": p.version,
+            "votes": outcome.votes,
+            "quorum": ctx.quorum if outcome.votes is not None else None,
+        }
 
     def roles_of(self, actor: str, p: Partnership) -> frozenset[str]:
         """Configured roles of the actor, plus those that follow from this partnership."""
