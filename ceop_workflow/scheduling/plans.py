@@ -1,0 +1,102 @@
+"""Starting a partnership's timers, and the few facts about it that planning reads."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ceop_workflow.engine.schedule import Facts, Planned, entry_rows, every_row
+from ceop_workflow.engine.timers import TimerDef
+from ceop_workflow.scheduling import rows
+from ceop_workflow.store.models import Contact, Partnership, Review
+
+# Periods skipped at most when planning the next reminder of a recurring duty: far more than a
+# state left and re-entered within a month or a year can leave behind.
+_MAX_SKIPPED_PERIODS = 36
+
+
+def facts_of(p: Partnership) -> Facts:
+    """The fields of a partnership that planning reads."""
+    return Facts(
+        partnership_id=p.id,
+        state=p.state,
+        tier=p.tier,
+        tier_assigned_on=p.tier_assigned_on,
+        commitment_start=p.commitment_start,
+        commitment_end=p.commitment_end,
+    )
+
+
+def annual_anchor(p: Partnership, tz: ZoneInfo) -> date:
+    """The day anniversaries count from: the tier's assignment, else the day the state began."""
+    return p.tier_assigned_on or p.state_entered_at.astimezone(tz).date()
+
+
+def completed_by(timer: TimerDef) -> str:
+    """The kind of review ("monthly" or "annual") that meets a recurring duty."""
+    return str(timer.spec.get("completed_by", "monthly"))
+
+
+def start_timers(
+    session: Session, p: Partnership, timers: Iterable[TimerDef], now: datetime, tz: ZoneInfo
+) -> int:
+    """Create the first duty rows of `timers` for a partnership, counting from `now`.
+
+    Returns how many rows are pending as a result.
+    """
+    facts = facts_of(p)
+    anchor = annual_anchor(p, tz)
+    placed = 0
+    for timer in timers:
+        if timer.kind == "every":
+            placed += place_every(session, facts, timer, anchor, now, now, tz) is not None
+            continue
+        for planned in entry_rows(facts, timer, now, tz, anchor):
+            placed += rows.place(session, planned, now) == rows.PENDING
+    return placed
+
+
+def place_every(
+    session: Session,
+    facts: Facts,
+    timer: TimerDef,
+    anchor: date | None,
+    after: datetime,
+    now: datetime,
+    tz: ZoneInfo,
+) -> Planned | None:
+    """Plan the next reminder of a recurring duty due after `after`; returns the row it holds.
+
+    A period whose reminder was already sent or whose review was already recorded is skipped,
+    so leaving a state and coming back never reminds twice about one period.
+    """
+    for _ in range(_MAX_SKIPPED_PERIODS):
+        planned = every_row(facts, timer, anchor, after, tz)
+        if rows.place(session, planned, now) == rows.PENDING:
+            return planned
+        after = planned.due_at
+    return None
+
+
+def last_contact_at(session: Session, partnership_id: int) -> datetime | None:
+    """When the latest contact with the partner was logged, if ever."""
+    latest: datetime | None = session.scalar(
+        select(func.max(Contact.at)).filter_by(partnership_id=partnership_id)
+    )
+    return latest
+
+
+def reviewed_periods(
+    session: Session, partnership_id: int, kind: str, periods: Sequence[str]
+) -> set[str]:
+    """Which of `periods` already have a review of `kind` recorded."""
+    found = session.scalars(
+        select(Review.period)
+        .filter_by(partnership_id=partnership_id, kind=kind)
+        .where(Review.period.in_(list(periods)))
+    )
+    return {p for p in found if p is not None}
