@@ -1,0 +1,288 @@
+"""What each kind of due duty does: outbox rows, alerts, a trigger fired as the system.
+
+A handler runs inside the one transaction that also marks its row done (the sweep sets the
+status before calling it; a handler may say `completed` or `cancelled` instead), so a crash
+either keeps all of a duty's effects or none of them.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ceop_workflow.config import SYSTEM_ACTOR, Settings
+from ceop_workflow.engine.cadence import Period
+from ceop_workflow.engine.definitions import Definition
+from ceop_workflow.engine.schedule import (
+    AFTER,
+    BEFORE,
+    EVERY,
+    IDLE,
+    IDLE_THEN,
+    OVERDUE,
+    Planned,
+    due_periods,
+    idle_row,
+    idle_then_row,
+    overdue_row,
+    recurring_rule,
+    reminders,
+)
+from ceop_workflow.engine.timers import TimerDef
+from ceop_workflow.errors import Refused
+from ceop_workflow.notify.context import partnership_context
+from ceop_workflow.notify.outbox import enqueue
+from ceop_workflow.notify.recipients import resolve
+from ceop_workflow.scheduling import rows
+from ceop_workflow.scheduling.alerts import overdue_kind, raise_alert
+from ceop_workflow.scheduling.plans import (
+    completed_by,
+    facts_of,
+    last_contact_at,
+    place_every,
+    reviewed_periods,
+)
+from ceop_workflow.service import FireRequest
+from ceop_workflow.store.models import BusinessCase, Partnership, Timer
+
+log = logging.getLogger(__name__)
+
+FireIn = Callable[[Session, FireRequest], Mapping[str, Any]]
+BUSINESS_CASE_SECTIONS = ("title", "objectives", "benefits", "resources")
+
+
+@dataclass
+class Duty:
+    """One due row being handled, with everything its handler may touch."""
+
+    session: Session
+    row: Timer
+    partnership: Partnership
+    timer: TimerDef
+    definition: Definition
+    now: datetime
+    settings: Settings
+    fire_in: FireIn
+
+    @property
+    def tz(self) -> ZoneInfo:
+        """The time zone duties are computed in."""
+        return self.settings.tz
+
+    def local_day(self, moment: datetime) -> str:
+        """The ISO date of `moment` on the local calendar."""
+        return moment.astimezone(self.tz).date().isoformat()
+
+    def context(self, **extra: Any) -> dict[str, Any]:
+        """A JSON-ready template context: the keys every timer mail has, plus `extra`."""
+        return {
+            "partnership": partnership_context(self.partnership),
+            "link": "",
+            "due": self.local_day(self.row.due_at),
+            "period": "",
+            "missed_periods": [],
+            "days_idle": 0,
+            "timer": self.timer.name,
+        } | extra
+
+    def mail(self, template: str | None, roles: Sequence[str], key: str, **extra: Any) -> bool:
+        """Write an outbox row (once per `key`); False when nobody is to receive it."""
+        if template is None:
+            return False
+        recipients = resolve(self.settings, roles, self.partnership)
+        if not recipients:
+            log.warning("timer %s: nobody holds %s; no mail", self.row.idempotency_key, roles)
+            return False
+        return enqueue(
+            self.session,
+            template=template,
+            recipients=recipients,
+            context=self.context(**extra),
+            dedupe_key=f"timer:{key}",
+            now=self.now,
+            partnership_id=self.partnership.id,
+        )
+
+    def fire(self, trigger: str | None, reason: str | None = None) -> str:
+        """Fire `trigger` as the system in this transaction; a refusal is noted, not raised."""
+        if trigger is None:
+            return ""
+        p = self.partnership
+        transition = self.definition.transition(trigger, p.state)
+        takes_reason = transition is not None and "reason" in {
+            *transition.requires,
+            *transition.optional,
+        }
+        data = {"reason": [reason]} if reason and takes_reason else {}
+        request = FireRequest(
+            p.id, trigger, SYSTEM_ACTOR, "system", data, f"timer {self.row.idempotency_key}"
+        )
+        try:
+            with self.session.begin_nested():
+                result = self.fire_in(self.session, request)
+        except Refused as exc:
+            log.warning("timer %s: %s refused: %s", self.row.idempotency_key, trigger, exc)
+            return f"{trigger} refused: {exc}"
+        return f"{trigger}: {result['source']} -> {result['dest']}"
+
+    def place(self, planned: Planned | None) -> None:
+        """Add a follow-up row planned for this partnership."""
+        if planned is not None:
+            rows.place(self.session, planned, self.now)
+
+
+def _anchor(duty: Duty) -> date | None:
+    anchor = duty.row.payload.get("anchor")
+    return date.fromisoformat(anchor) if anchor else None
+
+
+def _review_deadline(duty: Duty, period: Period, occurrence: datetime) -> str:
+    """The day a review is due by: when it would be chased, else the day it fell due."""
+    chase = overdue_row(facts_of(duty.partnership), duty.timer, period, occurrence, duty.tz)
+    return duty.local_day(chase.due_at if chase else occurrence)
+
+
+def handle_every(duty: Duty) -> str:
+    """Remind of a recurring review; after downtime, once for every period it missed."""
+    timer, row = duty.timer, duty.row
+    anchor = _anchor(duty)
+    rule = recurring_rule(timer, anchor)
+    due = due_periods(rule, Period.from_key(row.period or ""), duty.now, duty.tz)
+    reviewed = reviewed_periods(
+        duty.session, row.partnership_id, completed_by(timer), [p.key for p, _ in due]
+    )
+    objectives = [o.name for o in duty.partnership.objectives]
+    sent = []
+    for reminder in reminders(due, reviewed, duty.settings.daemon.catch_up):
+        key = f"p{row.partnership_id}:{timer.name}:{reminder.period.key}"
+        duty.mail(
+            timer.notify,
+            timer.to,
+            key,
+            period=reminder.period.label,
+            due=_review_deadline(duty, reminder.period, reminder.due_at),
+            objectives=objectives,
+            missed_periods=[p.label for p in reminder.missed],
+        )
+        sent.append(reminder.period.key)
+    latest, latest_at = due[-1]
+    if latest.key not in reviewed:
+        duty.place(overdue_row(facts_of(duty.partnership), timer, latest, latest_at, duty.tz))
+    if len(due) > 1:
+        row.payload = {**row.payload, "caught_up": [p.key for p, _ in due]}
+    place_every(
+        duty.session, facts_of(duty.partnership), timer, anchor, latest_at, duty.now, duty.tz
+    )
+    fired = duty.fire(timer.trigger)
+    return f"reminded {', '.join(sent) or 'nobody (reviewed)'} {fired}".strip()
+
+
+def handle_overdue(duty: Duty) -> str:
+    """Chase a review not recorded by its deadline, and keep an alert open until it is."""
+    timer, row = duty.timer, duty.row
+    kind = completed_by(timer)
+    if reviewed_periods(duty.session, row.partnership_id, kind, [row.period or ""]):
+        row.status = rows.COMPLETED
+        return "reviewed meanwhile"
+    period = Period.from_key(row.period or "")
+    occurrence = row.anchor_at or row.due_at
+    days = (duty.now.astimezone(duty.tz).date() - occurrence.astimezone(duty.tz).date()).days
+    duty.mail(
+        timer.spec.get("overdue_notify"),
+        timer.spec.get("overdue_to") or timer.to,
+        row.idempotency_key,
+        review_kind=kind,
+        period=period.label,
+        due=duty.local_day(occurrence),
+        days_overdue=days,
+    )
+    raise_alert(
+        duty.session,
+        row.partnership_id,
+        overdue_kind(timer.name),
+        duty.now,
+        f"{kind} review for {period.label} overdue",
+    )
+    return f"chased {period.key}"
+
+
+def handle_after(duty: Duty) -> str:
+    """Remind that a partnership has sat in its state for a while."""
+    case = duty.session.scalars(
+        select(BusinessCase)
+        .filter_by(partnership_id=duty.row.partnership_id)
+        .order_by(BusinessCase.id.desc())
+    ).first()
+    missing = [s for s in BUSINESS_CASE_SECTIONS if case is None or not getattr(case, s)]
+    duty.mail(duty.timer.notify, duty.timer.to, duty.row.idempotency_key, missing=missing)
+    return f"reminded {duty.fire(duty.timer.trigger)}".strip()
+
+
+def _days_idle(duty: Duty, since: datetime) -> int:
+    return (duty.now.astimezone(duty.tz).date() - since.astimezone(duty.tz).date()).days
+
+
+def handle_idle(duty: Duty) -> str:
+    """Raise a stale-engagement alert once, tell the keyworker, and plan the escalation."""
+    timer, row = duty.timer, duty.row
+    anchor = row.anchor_at or row.created_at
+    last = last_contact_at(duty.session, row.partnership_id)
+    facts = facts_of(duty.partnership)
+    if last is not None and last > anchor:
+        row.status = rows.CANCELLED
+        duty.place(idle_row(facts, timer, last, duty.tz))
+        return "contact logged meanwhile"
+    days = _days_idle(duty, last or anchor)
+    then = idle_then_row(facts, timer, anchor, duty.now, duty.tz)
+    duty.place(then)
+    opened = raise_alert(
+        duty.session, row.partnership_id, timer.name, duty.now, f"no contact for {days} days"
+    )
+    if opened:
+        duty.mail(
+            timer.notify,
+            timer.to,
+            row.idempotency_key,
+            last_contact="" if last is None else duty.local_day(last),
+            days_idle=days,
+            limit_days=int(row.payload.get("limit_days", days)),
+            escalate_on="" if then is None else duty.local_day(then.due_at),
+        )
+    fired = duty.fire(timer.trigger, f"no contact logged for {days} days")
+    return f"{'alert raised' if opened else 'alert already open'} {fired}".strip()
+
+
+def handle_idle_then(duty: Duty) -> str:
+    """Still no contact some time after the alert: fire the escalation trigger."""
+    row = duty.row
+    anchor = row.anchor_at or row.created_at
+    last = last_contact_at(duty.session, row.partnership_id)
+    if last is not None and last > anchor:
+        row.status = rows.CANCELLED
+        return "contact logged meanwhile"
+    days = _days_idle(duty, last or anchor)
+    return duty.fire(duty.timer.spec.get("then_trigger"), f"no contact logged for {days} days")
+
+
+def handle_before(duty: Duty) -> str:
+    """A date of the partnership is coming up: tell people and fire the trigger (renewal)."""
+    day = str(duty.row.payload.get("date", ""))
+    duty.mail(duty.timer.notify, duty.timer.to, duty.row.idempotency_key, term_ends=day, due=day)
+    return f"notified {duty.fire(duty.timer.trigger)}".strip()
+
+
+HANDLERS: dict[str, Callable[[Duty], str]] = {
+    EVERY: handle_every,
+    OVERDUE: handle_overdue,
+    AFTER: handle_after,
+    IDLE: handle_idle,
+    IDLE_THEN: handle_idle_then,
+    BEFORE: handle_before,
+}
