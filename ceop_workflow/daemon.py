@@ -1,0 +1,174 @@
+"""The daemon: APScheduler as a clock for a few periodic jobs; all durable work is in tables.
+
+Each process runs a `BlockingScheduler` with the in-memory job store and fixed jobs defined
+here (PITFALLS: never a shared persistent job store). Plain interval triggers, a grace time of
+one interval and coalescing: a late sweep still runs, once. SIGTERM or SIGINT lets the running
+batch finish, then the process exits 0.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import socket
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from types import FrameType
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.jobstores.memory import MemoryJobStore
+from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+
+from ceop_workflow.scheduling import lease
+from ceop_workflow.scheduling.reconcile import reconcile
+from ceop_workflow.scheduling.sweep import Sweeper, SweepReport
+from ceop_workflow.service import Service
+
+log = logging.getLogger(__name__)
+
+
+def default_worker_id() -> str:
+    """host:pid, unique among running daemons but new at every start."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+@dataclass(frozen=True)
+class PeriodicJob:
+    """A job the scheduler runs every `seconds`; it gets the stop event to end early."""
+
+    name: str
+    seconds: int
+    run: Callable[[threading.Event], object]
+
+
+def extra_jobs(service: Service) -> list[PeriodicJob]:
+    """Jobs of other parts of ceop-workflow that the daemon also runs.
+
+    HOOK: the outbox drain (`ceop_workflow.notify`, drain) and the monthly report
+    (`ceop_workflow.reports`) are being built on other branches; each becomes a `PeriodicJob`
+    here once it exists. Until then the daemon sweeps timers only and the outbox fills up,
+    which `ceop-workflow status` shows as its depth.
+    """
+    return []
+
+
+class Daemon:
+    """One daemon process: the sweep of due duties plus the extra jobs."""
+
+    def __init__(self, service: Service, worker: str, jobs: Sequence[PeriodicJob] = ()) -> None:
+        self.service = service
+        self.worker = worker
+        self.sweeper = Sweeper(service, worker)
+        self.jobs = list(jobs)
+        self.stop = threading.Event()
+        self._holding = False
+        self._scheduler: BlockingScheduler | None = None
+
+    def prepare(self) -> None:
+        """Take back this worker's stale claims and start timers running partnerships lack."""
+        self.sweeper.take_back_claims()
+        reconcile(self.service, self.service.clock.now())
+
+    def sweep(self, stop: threading.Event | None = None) -> SweepReport | None:
+        """One sweep; on SQLite only while holding the lease (else say who holds it, and wait)."""
+        db = self.service.db
+        if lease.needs_lease(db):
+            seconds = self.service.settings.daemon.lease_seconds
+            state = lease.acquire(db, self.worker, self.service.clock.now(), seconds)
+            if not state.held:
+                log.info(
+                    "waiting: another daemon (%s) holds the SQLite lease until %s; "
+                    "on SQLite one daemon works at a time",
+                    state.holder,
+                    state.expires_at.isoformat() if state.expires_at else "?",
+                )
+                self._holding = False
+                return None
+            if not self._holding:
+                log.info("holding the SQLite daemon lease as %s", self.worker)
+            self._holding = True
+        return self.sweeper.sweep(stop or self.stop)
+
+    def run_once(self) -> SweepReport | None:
+        """Prepare, sweep once, run each extra job once, release the lease."""
+        self._install_signals()
+        try:
+            self.prepare()
+            report = self.sweep()
+            for job in self.jobs:
+                if not self.stop.is_set():
+                    self._guarded(job)()
+            return report
+        finally:
+            self.close()
+
+    def run_forever(self) -> None:
+        """Run the jobs on their intervals until SIGTERM or SIGINT."""
+        interval = self.service.settings.daemon.sweep_interval_seconds
+        self._install_signals()
+        try:
+            self.prepare()
+            scheduler = BlockingScheduler(
+                jobstores={"default": MemoryJobStore()},
+                executors={"default": ThreadPoolExecutor(max_workers=4)},
+                job_defaults={"coalesce": True, "max_instances": 1},
+                timezone=UTC,
+            )
+            jobs = [PeriodicJob("sweep", interval, self.sweep), *self.jobs]
+            for job in jobs:
+                scheduler.add_job(
+                    self._guarded(job),
+                    IntervalTrigger(seconds=job.seconds, timezone=UTC),
+                    id=job.name,
+                    name=job.name,
+                    misfire_grace_time=job.seconds,
+                    next_run_time=datetime.now(UTC),
+                )
+            self._scheduler = scheduler
+            log.info(
+                "daemon %s started on %s: jobs %s every %d s",
+                self.worker,
+                self.service.db.safe_url,
+                ", ".join(j.name for j in jobs),
+                interval,
+            )
+            if not self.stop.is_set():
+                scheduler.start()
+        finally:
+            self.close()
+        log.info("daemon %s stopped", self.worker)
+
+    def close(self) -> None:
+        """Release the SQLite lease so that a waiting daemon need not wait for it to expire."""
+        if self._holding:
+            lease.release(self.service.db, self.worker)
+            self._holding = False
+
+    def _guarded(self, job: PeriodicJob) -> Callable[[], None]:
+        def run() -> None:
+            try:
+                job.run(self.stop)
+            except Exception:  # the daemon outlives a failed run; the next one tries again
+                log.exception("job %s failed", job.name)
+
+        return run
+
+    def _install_signals(self) -> None:
+        if threading.current_thread() is not threading.main_thread():
+            return
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, self._on_signal)
+
+    def _on_signal(self, signum: int, _frame: FrameType | None) -> None:
+        if self.stop.is_set():
+            return
+        log.info("%s: finishing the current batch, then stopping", signal.Signals(signum).name)
+        self.stop.set()
+        scheduler = self._scheduler
+        if scheduler is not None and scheduler.running:
+            # From the main thread: waits for the running job, which stops after its batch.
+            scheduler.shutdown(wait=True)
