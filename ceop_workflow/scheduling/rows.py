@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from ceop_workflow.engine.schedule import Planned
 from ceop_workflow.store.models import Timer
 
+TIMERS = Timer.__table__
 PENDING, DONE, COMPLETED, CANCELLED, FAILED = (
     "pending",
     "done",
@@ -50,7 +51,8 @@ def _values(planned: Planned, now: datetime) -> dict[str, Any]:
 def _insert(session: Session) -> Any:
     dialect = session.get_bind().dialect.name
     module = postgresql if dialect == "postgresql" else sqlite
-    return module.insert(Timer).on_conflict_do_nothing(index_elements=["idempotency_key"])
+    # The Core table, not the mapped class: the ORM's bulk path costs more than the insert.
+    return module.insert(TIMERS).on_conflict_do_nothing(index_elements=["idempotency_key"])
 
 
 def insert_many(session: Session, rows: Iterable[Planned], now: datetime) -> None:
@@ -105,8 +107,10 @@ def cancel_pending(
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-def claim(session: Session, worker: str, now: datetime, until: datetime, limit: int) -> list[int]:
-    """Claim up to `limit` due rows that nobody holds a live claim on; returns their ids.
+def claim(
+    session: Session, worker: str, now: datetime, until: datetime, limit: int
+) -> list[tuple[int, int]]:
+    """Claim up to `limit` due rows nobody holds a live claim on; (id, partnership id) of each.
 
     PostgreSQL: `UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED)`, so concurrent
     daemons take disjoint rows without waiting. SQLite: the same statement inside the
@@ -128,10 +132,10 @@ def claim(session: Session, worker: str, now: datetime, until: datetime, limit: 
         update(Timer)
         .where(Timer.id.in_(due.scalar_subquery()))
         .values(claimed_by=worker, claimed_until=until)
-        .returning(Timer.id, Timer.due_at)
+        .returning(Timer.id, Timer.partnership_id, Timer.due_at)
     )
     rows = session.execute(statement, execution_options={"synchronize_session": False}).all()
-    return [row.id for row in sorted(rows, key=lambda r: (r.due_at, r.id))]
+    return [(r.id, r.partnership_id) for r in sorted(rows, key=lambda r: (r.due_at, r.id))]
 
 
 def release_claims(session: Session, worker: str) -> int:

@@ -82,14 +82,14 @@ class Sweeper:
         started = time.perf_counter()
         report = SweepReport(self.worker, now.isoformat())
         while stop is None or not stop.is_set():
-            ids = self._claim(now)
-            if not ids:
+            claimed = self._claim(now)
+            if not claimed:
                 break
             report.batches += 1
-            report.claimed += len(ids)
-            for timer_id in ids:
-                report.count(self.handle(timer_id, now))
-            if len(ids) < self.batch_size:
+            report.claimed += len(claimed)
+            for timer_id, partnership_id in claimed:
+                report.count(self.handle(timer_id, partnership_id, now))
+            if len(claimed) < self.batch_size:
                 break
         report.stopped = stop is not None and stop.is_set()
         report.seconds = round(time.perf_counter() - started, 3)
@@ -108,15 +108,15 @@ class Sweeper:
         )
         return report
 
-    def _claim(self, now: datetime) -> list[int]:
+    def _claim(self, now: datetime) -> list[tuple[int, int]]:
         with self.service.db.unit_of_work() as session:
             return rows.claim(session, self.worker, now, now + self.lease, self.batch_size)
 
-    def handle(self, timer_id: int, now: datetime) -> str:
+    def handle(self, timer_id: int, partnership_id: int, now: datetime) -> str:
         """Handle one claimed row in its own transaction; returns its outcome."""
         try:
             with self.service.db.unit_of_work() as session:
-                outcome, note = self._handle(session, timer_id, now)
+                outcome, note = self._handle(session, timer_id, partnership_id, now)
         except StorageError:
             raise
         except Exception as exc:  # one bad duty must not stop the others: count and retry it
@@ -126,17 +126,15 @@ class Sweeper:
             log.info("%s timer %d by %s: %s", outcome, timer_id, self.worker, note)
         return outcome
 
-    def _handle(self, session: Session, timer_id: int, now: datetime) -> tuple[str, str]:
-        peek = session.get(Timer, timer_id)
-        if peek is None or not self._mine(peek, now):
-            return "skipped", ""
+    def _handle(
+        self, session: Session, timer_id: int, partnership_id: int, now: datetime
+    ) -> tuple[str, str]:
         # Partnership first, then the row: the order every use case locks in, so no deadlock.
         p = session.scalars(
-            select(Partnership).filter_by(id=peek.partnership_id).with_for_update()
+            select(Partnership).filter_by(id=partnership_id).with_for_update()
         ).one()
-        session.refresh(peek, with_for_update=True)
-        row = peek
-        if not self._mine(row, now):
+        row = session.get(Timer, timer_id, with_for_update=True)
+        if row is None or not self._mine(row, now):
             return "skipped", ""
         definition = self.service.catalog.machine(
             session, p.workflow, p.workflow_version

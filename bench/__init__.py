@@ -1,0 +1,1 @@
+"""Benchmarks and the bulk data builders they share with the multi-process tests."""
