@@ -124,6 +124,7 @@ class Duty:
         request = FireRequest(
             p.id, trigger, SYSTEM_ACTOR, "system", data, f"timer {self.row.idempotency_key}"
         )
+        self.session.flush()
         try:
             with self.session.begin_nested():
                 result = self.fire_in(self.session, request)

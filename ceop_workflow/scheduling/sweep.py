@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from ceop_workflow.errors import StorageError
 from ceop_workflow.scheduling import rows
@@ -89,8 +89,7 @@ class Sweeper:
             report.claimed += len(claimed)
             for timer_id, partnership_id in claimed:
                 report.count(self.handle(timer_id, partnership_id, now))
-            if len(claimed) < self.batch_size:
-                break
+            # A short batch is no sign of the end: other daemons may hold the rest for now.
         report.stopped = stop is not None and stop.is_set()
         report.seconds = round(time.perf_counter() - started, 3)
         record_sweep(self.service.db, now, asdict(report))
@@ -131,7 +130,10 @@ class Sweeper:
     ) -> tuple[str, str]:
         # Partnership first, then the row: the order every use case locks in, so no deadlock.
         p = session.scalars(
-            select(Partnership).filter_by(id=partnership_id).with_for_update()
+            select(Partnership)
+            .filter_by(id=partnership_id)
+            .options(joinedload(Partnership.partner, innerjoin=True))
+            .with_for_update(of=Partnership)
         ).one()
         row = session.get(Timer, timer_id, with_for_update=True)
         if row is None or not self._mine(row, now):
@@ -150,8 +152,9 @@ class Sweeper:
         if timer is None or p.state != state:
             row.status = rows.CANCELLED
             return "cancelled", f"partnership {p.id} is no longer in {state!r}"
+        # Done before the handler runs, so a trigger it fires cannot cancel this row as pending
+        # (Duty.fire flushes first).
         row.status = rows.DONE
-        session.flush()
         duty = Duty(
             session, row, p, timer, definition, now, self.service.settings, self.service.fire_in
         )

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
-from collections.abc import Mapping, Sequence
+import time as time_module
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from pathlib import Path
@@ -206,3 +208,50 @@ def ambassador(world: World, name: str, start: date) -> int:
     )
     world.fire(pid, "approve", COMMITTEE, tier="ambassador", start=str(start))
     return pid
+
+
+@dataclass
+class DaemonProcess:
+    """A daemon subprocess whose stderr goes to a file (a pipe nobody reads would fill up)."""
+
+    process: subprocess.Popen[bytes]
+    log_path: Path
+
+    @property
+    def log(self) -> str:
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+    def wait(self, timeout: float) -> int:
+        return self.process.wait(timeout=timeout)
+
+
+def daemon_process(
+    config: Path, log_path: Path, *args: str, env: Mapping[str, str] | None = None
+) -> DaemonProcess:
+    """Start `python -m ceop_workflow --config CONFIG ARGS…`, stderr appended to `log_path`."""
+    with log_path.open("ab") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "ceop_workflow", "--config", str(config), *args],
+            cwd=REPO,
+            env=cli_env(env),
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+        )
+    return DaemonProcess(process, log_path)
+
+
+DONE_LINE = re.compile(r"\] ceop_workflow\.scheduling\.sweep: (\w+) timer (\d+) by (\S+):")
+
+
+def handled(log: str) -> list[tuple[str, int, str]]:
+    """(outcome, timer id, worker) of every duty a daemon's log says it handled."""
+    return [(m[1], int(m[2]), m[3]) for m in DONE_LINE.finditer(log)]
+
+
+def wait_for(condition: Callable[[], bool], timeout: float, what: str) -> None:
+    """Poll `condition` (a process's log or exit) until it holds; fail after `timeout` s."""
+    deadline = time_module.monotonic() + timeout
+    while not condition():
+        if time_module.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        time_module.sleep(0.02)

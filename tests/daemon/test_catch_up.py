@@ -8,7 +8,8 @@ listing the periods missed; "each" sends one per missed period. Driven through t
 from __future__ import annotations
 
 import json
-from datetime import date, time
+from collections.abc import Callable
+from datetime import date, datetime, time
 from pathlib import Path
 
 import pytest
@@ -33,9 +34,11 @@ def sweep(config: Path, now: str, policy: str) -> None:
 
 
 @pytest.mark.parametrize("policy", ["latest", "each"])
-def test_three_months_down_fires_each_missed_duty_once(tmp_path: Path, policy: str) -> None:
+def test_three_months_down_fires_each_missed_duty_once(
+    make_world: Callable[[Path, datetime], World], tmp_path: Path, policy: str
+) -> None:
     config = write_config(tmp_path, sqlite_url(tmp_path))
-    world = World.create(config, london(date(2008, 4, 1), time(10)))
+    world = make_world(config, london(date(2008, 4, 1), time(10)))
     pid = world.partnership("Beta", "partner", date(2008, 4, 1), date(2009, 4, 1), kind="industry")
 
     sweep(config, "2008-05-01T09:00", policy)

@@ -5,6 +5,7 @@ twice in October (it fires at the first, 00:30 UTC)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
@@ -76,13 +77,17 @@ def sweep_every_quarter_hour(world: World, day: date) -> dict[str, list[datetime
     ids=["2008", "2024"],
 )
 def test_wall_clock_duties_fire_once_at_the_right_instant(
-    tmp_path: Path, year: int, spring: int, autumn: int
+    make_world: Callable[[Path, datetime], World],
+    tmp_path: Path,
+    year: int,
+    spring: int,
+    autumn: int,
 ) -> None:
     workflows = tmp_path / "workflows"
     workflows.mkdir()
     (workflows / "clockwork.toml").write_text(definition(spring, autumn), encoding="utf-8")
     config = write_config(tmp_path, sqlite_url(tmp_path), workflows=workflows)
-    world = World.create(config, london(date(year, 3, spring - 3), time(12)))
+    world = make_world(config, london(date(year, 3, spring - 3), time(12)))
     partner = world.service.add_partner("Clockwork Ltd")
     pid = world.service.create_partnership(partner, "clockwork", "kw@ceop.example")
     world.fire(pid, "activate", "kw@ceop.example")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 from sqlalchemy import select
@@ -117,8 +117,10 @@ class Scenario:
             day += timedelta(days=1)
 
 
-def test_a_year_of_duties_falls_on_the_right_days_once(tmp_path: Path) -> None:
-    world = World.create(write_config(tmp_path, sqlite_url(tmp_path)), london(START, time(10)))
+def test_a_year_of_duties_falls_on_the_right_days_once(
+    make_world: Callable[[Path, datetime], World], tmp_path: Path
+) -> None:
+    world = make_world(write_config(tmp_path, sqlite_url(tmp_path)), london(START, time(10)))
     a = world.partnership("Alpha", "strategic_partner", START, date(2011, 4, 1))
     b = world.partnership("Beta", "partner", START, date(2009, 4, 1), kind="industry")
     c = world.partnership("Charlie", "associate", START, date(2010, 4, 1))
