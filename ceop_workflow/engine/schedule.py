@@ -149,18 +149,31 @@ def every_row_for(
 
 
 def overdue_row(
-    facts: Facts, timer: TimerDef, period: Period, occurrence: datetime, tz: ZoneInfo
+    facts: Facts,
+    timer: TimerDef,
+    period: Period,
+    occurrence: datetime,
+    tz: ZoneInfo,
+    reminded_at: datetime | None = None,
 ) -> Planned | None:
-    """The chase of one period's review, `overdue_after` after it fell due; None if undeclared."""
+    """The chase of one period's review, `overdue_after` after it fell due; None if undeclared.
+
+    A reminder sent after that deadline had passed (the daemon was down) gets the same grace
+    from `reminded_at` instead, so people are not reminded and chased in the same minute.
+    """
     overdue_after = timer.spec.get("overdue_after")
     if overdue_after is None:
         return None
+    delta, at = parse_duration(overdue_after), wall_time(timer.at)
+    due = after_instant(occurrence, delta, at, tz)
+    if reminded_at is not None and due <= reminded_at:
+        due = after_instant(reminded_at, delta, at, tz)
     return Planned(
         partnership_id=facts.partnership_id,
         key=_key(facts, timer, period.key, "overdue"),
         name=timer.name,
         kind=OVERDUE,
-        due_at=after_instant(occurrence, parse_duration(overdue_after), wall_time(timer.at), tz),
+        due_at=due,
         anchor_at=occurrence,
         period=period.key,
         payload={"state": facts.state},

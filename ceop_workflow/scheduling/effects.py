@@ -144,9 +144,15 @@ def _anchor(duty: Duty) -> date | None:
     return date.fromisoformat(anchor) if anchor else None
 
 
+def _chase(duty: Duty, period: Period, occurrence: datetime) -> Planned | None:
+    return overdue_row(
+        facts_of(duty.partnership), duty.timer, period, occurrence, duty.tz, duty.now
+    )
+
+
 def _review_deadline(duty: Duty, period: Period, occurrence: datetime) -> str:
     """The day a review is due by: when it would be chased, else the day it fell due."""
-    chase = overdue_row(facts_of(duty.partnership), duty.timer, period, occurrence, duty.tz)
+    chase = _chase(duty, period, occurrence)
     return duty.local_day(chase.due_at if chase else occurrence)
 
 
@@ -175,7 +181,7 @@ def handle_every(duty: Duty) -> str:
         sent.append(reminder.period.key)
     latest, latest_at = due[-1]
     if latest.key not in reviewed:
-        duty.place(overdue_row(facts_of(duty.partnership), timer, latest, latest_at, duty.tz))
+        duty.place(_chase(duty, latest, latest_at))
     if len(due) > 1:
         row.payload = {**row.payload, "caught_up": [p.key for p, _ in due]}
     place_every(
