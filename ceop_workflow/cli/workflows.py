@@ -8,7 +8,7 @@ import click
 
 from ceop_workflow.cli.app import App, emit, pass_app, table
 from ceop_workflow.engine.definitions import Definition
-from ceop_workflow.engine.diagram import mermaid
+from ceop_workflow.engine.diagram import dot, mermaid
 from ceop_workflow.errors import DefinitionError
 
 
@@ -111,10 +111,46 @@ def show(app: App, name: str, version: int | None, as_json: bool) -> None:
     emit(result, as_json, "\n".join(lines))
 
 
+FORMATS = click.Choice(["mermaid", "dot", "svg"])
+
+
 @workflows.command()
 @click.argument("name")
 @click.option("--version", "version", type=int, help="A stored version (default: the newest).")
+@click.option("--format", "fmt", type=FORMATS, default="mermaid", show_default=True)
 @pass_app
-def diagram(app: App, name: str, version: int | None) -> None:
-    """The workflow as a Mermaid state diagram."""
-    click.echo(mermaid(app.service.definition(name, version)))
+def diagram(app: App, name: str, version: int | None, fmt: str) -> None:
+    """The workflow as a Mermaid or Graphviz diagram, or a self-contained SVG."""
+    click.echo(draw(app.service.definition(name, version), fmt))
+
+
+def draw(
+    definition: Definition, fmt: str, current: str | None = None, path: tuple[str, ...] = ()
+) -> str:
+    """A diagram in one of FORMATS, marking the current state and the path taken."""
+    from ceop_workflow.engine.diagram_svg import svg
+
+    drawers = {"mermaid": mermaid, "dot": dot, "svg": svg}
+    return drawers[fmt](definition, current, path)
+
+
+@workflows.command()
+@click.argument("name")
+@click.argument("old", type=int)
+@click.argument("new", type=int)
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@pass_app
+def diff(app: App, name: str, old: int, new: int, as_json: bool) -> None:
+    """States and transitions added, removed and changed from version OLD to NEW."""
+    result = app.service.diff(name, old, new)
+    lines = [f"{name}: v{old} -> v{new}"]
+    for key in ("states", "transitions"):
+        for change in ("added", "removed", "changed"):
+            items = result[f"{key}_{change}"]
+            if items:
+                lines.append(f"  {key} {change}: {', '.join(items)}")
+    if len(lines) == 1:
+        lines.append("  no difference")
+    for state, count in result["partnerships_in_touched_states"].items():
+        lines.append(f"  {count} partnership(s) on v{old} in {state}")
+    emit(result, as_json, "\n".join(lines))
