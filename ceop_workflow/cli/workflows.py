@@ -154,3 +154,44 @@ def diff(app: App, name: str, old: int, new: int, as_json: bool) -> None:
     for state, count in result["partnerships_in_touched_states"].items():
         lines.append(f"  {count} partnership(s) on v{old} in {state}")
     emit(result, as_json, "\n".join(lines))
+
+
+@workflows.command()
+@click.argument("name")
+@click.option("--to", "to_version", type=int, required=True, help="The version to move to.")
+@click.option(
+    "--map",
+    "mapping",
+    multiple=True,
+    metavar="OLD=NEW",
+    help="Where partnerships in a state the new version lacks should go.",
+)
+@click.option("--actor", required=True, metavar="EMAIL", help="Who migrates (for the audit trail).")
+@click.option("--dry-run", is_flag=True, help="Print what would change, change nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@pass_app
+def migrate(
+    app: App,
+    name: str,
+    to_version: int,
+    mapping: tuple[str, ...],
+    actor: str,
+    dry_run: bool,
+    as_json: bool,
+) -> None:
+    """Move running partnerships of NAME to another version; all of them or none."""
+    from ceop_workflow.cli.partnerships import parse_pairs
+    from ceop_workflow.migration import Migrator
+
+    pairs = {old: new[-1] for old, new in parse_pairs(mapping, "--map").items()}
+    service = app.service
+    migrator = Migrator(service.db, service.catalog, service.clock, service.listeners)
+    result = migrator.migrate(name, to_version, pairs, actor.lower(), dry_run=dry_run)
+    verb = "would move" if dry_run else "moved"
+    lines = [f"{verb} {len(result['moves'])} partnership(s) of {name} to v{to_version}"]
+    lines += [
+        f"  #{m['partnership_id']} {m['partner']}: v{m['from_version']} {m['from_state']}"
+        f" -> v{to_version} {m['to_state']}"
+        for m in result["moves"]
+    ]
+    emit(result, as_json, "\n".join(lines))
