@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 
+from ceop_workflow.engine.tiers import Tier
 from ceop_workflow.reports import formatting as fmt
 from ceop_workflow.reports.measures import (
     FundingMeasure,
@@ -17,7 +18,6 @@ from ceop_workflow.reports.measures import (
     ObjectivesMeasure,
     TrendPoint,
 )
-from ceop_workflow.reports.vocabulary import Tier
 
 # Widths are close to the size each chart is shown at, so that 12-unit text reads as 12px.
 GAUGE_WIDTH = 460
@@ -30,10 +30,10 @@ _PLOT_LEFT = 48
 _PLOT_RIGHT = TREND_WIDTH - 8
 _PLOT_TOP = 36
 _PLOT_BOTTOM = TREND_HEIGHT - 40
-_PYRAMID_TIERS = (Tier.STRATEGIC, Tier.PARTNER, Tier.ASSOCIATE, Tier.CONTRIBUTOR)
+_PYRAMID_TIERS = (Tier.STRATEGIC_PARTNER, Tier.PARTNER, Tier.ASSOCIATE, Tier.CONTRIBUTOR)
 # What each level means (strategy 2.3), shown beside the pyramid when a band has no kinds.
 _TIER_NOTES = {
-    Tier.STRATEGIC: "3-year commitment",
+    Tier.STRATEGIC_PARTNER: "3-year commitment",
     Tier.PARTNER: "at least 1 year",
     Tier.ASSOCIATE: "raises awareness",
     Tier.CONTRIBUTOR: "project basis, no formal commitment",
@@ -114,13 +114,16 @@ class Band:
 
 @dataclass(frozen=True)
 class Pyramid:
-    """The tier pyramid (organisations) with a box beneath for individuals (Ambassadors)."""
+    """The tier pyramid (organisations) with a box beneath for individuals.
+
+    Individuals serve as Ambassadors or Special Representatives, not on the ladder.
+    """
 
     width: int
     height: int
     label_x: float
     bands: tuple[Band, ...]
-    ambassadors: int
+    individuals: int
     aside_x: float
     aside_y: float
     aside_width: float
@@ -259,7 +262,7 @@ def funding_trend(measures: MonthlyMeasures) -> TrendChart:
 
 
 def pyramid(measures: MonthlyMeasures) -> Pyramid:
-    """Strategic Partner at the apex down to Contributor at the base; Ambassadors beneath.
+    """Strategic Partner at the apex down to Contributor at the base; individuals beneath.
 
     The shape is fixed, not scaled to the counts: it shows the ladder an organisation climbs
     (the aim is to move organisations up), and each band carries its count.
@@ -287,7 +290,9 @@ def pyramid(measures: MonthlyMeasures) -> Pyramid:
                 tier=tier,
                 label=tier.label,
                 count=measures.tier_total(tier),
-                detail=" · ".join(f"{row.kind.label} {row.count}" for row in kinds if row.kind)
+                detail=" · ".join(
+                    f"{row.kind.value.title()} {row.count}" for row in kinds if row.kind
+                )
                 or _TIER_NOTES[tier],
                 points=" ".join(f"{x:.1f},{y:.1f}" for x, y in corners),
                 centre_x=apex_x,
@@ -301,7 +306,7 @@ def pyramid(measures: MonthlyMeasures) -> Pyramid:
         height=PYRAMID_HEIGHT,
         label_x=2 * base_half + 24,
         bands=tuple(bands),
-        ambassadors=measures.tier_total(Tier.AMBASSADOR),
+        individuals=sum(measures.tier_total(t) for t in Tier if t.for_individuals),
         aside_x=apex_x - base_half,
         aside_y=aside_y,
         aside_width=2 * base_half,

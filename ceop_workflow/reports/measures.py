@@ -13,20 +13,28 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from enum import StrEnum
 from fractions import Fraction
 
+from ceop_workflow.engine.tiers import TIER_RANK, Tier, TierKind, tier_label
 from ceop_workflow.reports.periods import (
     financial_year_label,
     month_end,
     months_into_financial_year,
 )
-from ceop_workflow.reports.vocabulary import PartnerKind, ReviewKind, Tier
 
 # The strategy's two headline targets (section 3): 70 percent of partnerships meeting all their
 # objectives, and more than £1m of funding and resource raised a year.
 OBJECTIVES_TARGET = Fraction(7, 10)
 FUNDING_TARGET_PER_YEAR = Decimal("1000000")
 TREND_MONTHS = 12
+
+
+class ReviewKind(StrEnum):
+    """Monthly reviews by the Partnerships Team; annual reviews by the Partnership Committee."""
+
+    MONTHLY = "monthly"
+    ANNUAL = "annual"
 
 
 def _require(condition: bool, message: str) -> None:
@@ -125,7 +133,7 @@ class TierCount:
 
     tier: Tier
     count: int
-    kind: PartnerKind | None = None
+    kind: TierKind | None = None
 
     def __post_init__(self) -> None:
         _require(self.count >= 0, "a tier count cannot be negative")
@@ -137,7 +145,7 @@ class TierCount:
     @property
     def label(self) -> str:
         """The tier's name, with the kind for a Partner: "Partner (Industry)", "Associate"."""
-        return f"{self.tier.label} ({self.kind.label})" if self.kind else self.tier.label
+        return tier_label(self.tier, self.kind)
 
 
 @dataclass(frozen=True)
@@ -165,8 +173,10 @@ class TierMovement:
 
     @property
     def direction(self) -> str:
-        """Toward Strategic Partner (the aim of the strategy) is "up"; away from it, "down"."""
-        return "up" if self.to_tier.rank < self.from_tier.rank else "down"
+        """ "up" toward Strategic Partner (the aim of the strategy), "down" away from it, and
+        "across" between the two roles of individuals (Ambassador, Special Representative)."""
+        rise = TIER_RANK[self.to_tier] - TIER_RANK[self.from_tier]
+        return "up" if rise > 0 else "down" if rise < 0 else "across"
 
 
 @dataclass(frozen=True)

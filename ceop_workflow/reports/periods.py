@@ -4,19 +4,23 @@ from __future__ import annotations
 
 from datetime import date
 
+from ceop_workflow.engine.cadence import financial_year, financial_year_label
+
+__all__ = [
+    "financial_year_label",
+    "financial_year_start",
+    "month_end",
+    "months_back",
+    "months_into_financial_year",
+    "next_month",
+]
+
 FINANCIAL_YEAR_FIRST_MONTH = 4
 
 
 def financial_year_start(day: date) -> date:
     """1 April of the financial year (April to March) that contains `day`."""
-    year = day.year if day.month >= FINANCIAL_YEAR_FIRST_MONTH else day.year - 1
-    return date(year, FINANCIAL_YEAR_FIRST_MONTH, 1)
-
-
-def financial_year_label(day: date) -> str:
-    """The financial year containing `day`, written as "2007/08"."""
-    start = financial_year_start(day).year
-    return f"{start}/{(start + 1) % 100:02d}"
+    return financial_year(day)[0]
 
 
 def months_back(month: date, count: int) -> list[date]:

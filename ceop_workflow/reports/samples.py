@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+from ceop_workflow.engine.tiers import Tier, TierKind
 from ceop_workflow.reports.measures import (
     FeedbackItem,
     FundingMeasure,
@@ -17,6 +18,7 @@ from ceop_workflow.reports.measures import (
     ObjectivesMeasure,
     OpenEscalation,
     OverdueReview,
+    ReviewKind,
     ReviewsMeasure,
     StaleEngagement,
     StateCount,
@@ -31,7 +33,6 @@ from ceop_workflow.reports.periods import (
     months_back,
     months_into_financial_year,
 )
-from ceop_workflow.reports.vocabulary import PartnerKind, ReviewKind, Tier
 
 # (met, reviewed, funding raised) for December 2006 to November 2007; August had no reviews.
 _TREND = (
@@ -108,10 +109,10 @@ def sample_measures() -> MonthlyMeasures:
             ),
         ),
         by_tier=(
-            TierCount(Tier.STRATEGIC, 6),
-            TierCount(Tier.PARTNER, 2, PartnerKind.SPECIALIST),
-            TierCount(Tier.PARTNER, 2, PartnerKind.INDUSTRY),
-            TierCount(Tier.PARTNER, 3, PartnerKind.GOVERNMENT),
+            TierCount(Tier.STRATEGIC_PARTNER, 6),
+            TierCount(Tier.PARTNER, 2, TierKind.SPECIALIST),
+            TierCount(Tier.PARTNER, 2, TierKind.INDUSTRY),
+            TierCount(Tier.PARTNER, 3, TierKind.GOVERNMENT),
             TierCount(Tier.ASSOCIATE, 3),
             TierCount(Tier.CONTRIBUTOR, 4),
             TierCount(Tier.AMBASSADOR, 1),
@@ -128,7 +129,7 @@ def sample_measures() -> MonthlyMeasures:
             StateCount("ended", 3),
         ),
         tier_movements=(
-            TierMovement("Vodafone", Tier.PARTNER, Tier.STRATEGIC, date(2007, 11, 12)),
+            TierMovement("Vodafone", Tier.PARTNER, Tier.STRATEGIC_PARTNER, date(2007, 11, 12)),
             TierMovement("AOL", Tier.CONTRIBUTOR, Tier.ASSOCIATE, date(2007, 11, 19)),
             TierMovement("Ford", Tier.PARTNER, Tier.ASSOCIATE, date(2007, 11, 28)),
         ),

@@ -10,6 +10,7 @@ from fractions import Fraction
 
 import pytest
 
+from ceop_workflow.engine.tiers import Tier, TierKind
 from ceop_workflow.reports import charts
 from ceop_workflow.reports import formatting as fmt
 from ceop_workflow.reports.measures import (
@@ -28,7 +29,6 @@ from ceop_workflow.reports.periods import (
     months_into_financial_year,
 )
 from ceop_workflow.reports.samples import empty_measures, sample_measures
-from ceop_workflow.reports.vocabulary import PartnerKind, Tier
 
 
 @pytest.mark.parametrize(
@@ -89,7 +89,7 @@ def test_funding_is_judged_against_the_pro_rata_target_and_must_exceed_the_year(
             lambda: FundingMeasure(year_to_date=Decimal(1), in_month=Decimal(2), months_elapsed=1),
             "exceeds year to date",
         ),
-        (lambda: TierCount(Tier.ASSOCIATE, 1, PartnerKind.INDUSTRY), "only the Partner tier"),
+        (lambda: TierCount(Tier.ASSOCIATE, 1, TierKind.INDUSTRY), "only the Partner tier"),
         (lambda: TierMovement("X", Tier.PARTNER, Tier.PARTNER, date(2007, 1, 1)), "changes"),
         (lambda: StaleEngagement("X", Tier.PARTNER, "k", None, 30, 60), "idle past its limit"),
         (lambda: TrendPoint(date(2007, 1, 2), 0, 0, Decimal(0)), "first day of a month"),

@@ -13,12 +13,14 @@ from decimal import Decimal
 
 import pytest
 
+from ceop_workflow.engine.tiers import Tier
 from ceop_workflow.reports.measures import (
     FeedbackItem,
     MonthlyMeasures,
     NewInitiative,
     OpenEscalation,
     OverdueReview,
+    ReviewKind,
     ReviewsMeasure,
     StaleEngagement,
     TierMovement,
@@ -33,7 +35,6 @@ from ceop_workflow.reports.render import (
     render_text,
 )
 from ceop_workflow.reports.samples import empty_measures, sample_measures
-from ceop_workflow.reports.vocabulary import ReviewKind, Tier
 
 HOSTILE = '<script>alert("x")</script>'
 Renderer = Callable[[MonthlyMeasures], str]
