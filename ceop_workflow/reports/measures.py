@@ -55,8 +55,9 @@ class ObjectivesMeasure:
     """Share of partnerships whose latest monthly review in the month met all objectives.
 
     `reviewed` partnerships had a monthly review in the month (the denominator); `met` of them
-    met every objective at their latest review (the numerator). `active` is how many partnerships
-    were active in the month, so a reader can see how many went unreviewed.
+    met every objective at their latest one (the numerator). `active` is how many partnerships
+    held a tier at some moment of the month (one that ended mid-month included), so a reader
+    can see how many went unreviewed. Organisations only: individuals are reviewed yearly.
     """
 
     met: int
@@ -200,7 +201,8 @@ class FeedbackItem:
 
 @dataclass(frozen=True)
 class OverdueReview:
-    """A review that fell due and is not done by the report's `as_of` day."""
+    """A review that fell due on `due_on` and is still not done at the report's `as_of` day,
+    `days_overdue` days later, past its grace period (the timer's `overdue_after`)."""
 
     partner: str
     kind: ReviewKind
