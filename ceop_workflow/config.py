@@ -131,9 +131,7 @@ def bundled_config() -> Path:
     return Path(str(resources.files("ceop_workflow") / "_bundled" / "config.toml"))
 
 
-def load_settings(
-    path: Path | None = None, environ: Mapping[str, str] | None = None
-) -> Settings:
+def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = None) -> Settings:
     """Read settings from `path` (else ./config.toml, else the bundled one) and the environment."""
     environ = os.environ if environ is None else environ
     if path is None:
@@ -152,7 +150,7 @@ def load_settings(
             f"{where}: unknown section [{sorted(unknown)[0]}]; known: "
             + ", ".join(sorted([*_SECTIONS, "roles", *_extra_sections()]))
         )
-    sections = {
+    sections: dict[str, Any] = {
         name: _section(where, name, cls, raw.get(name, {}), environ)
         for name, cls in _SECTIONS.items()
     }
@@ -172,9 +170,7 @@ def _extra_sections() -> set[str]:
     return {"web", "report"}
 
 
-def _section(
-    where: str, name: str, cls: type, table: object, environ: Mapping[str, str]
-) -> object:
+def _section(where: str, name: str, cls: type, table: object, environ: Mapping[str, str]) -> object:
     if not isinstance(table, dict):
         raise ConfigError(f"{where}: [{name}] must be a table")
     hints = get_type_hints(cls)

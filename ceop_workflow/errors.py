@@ -24,7 +24,7 @@ class CeopWorkflowError(Exception):
 
 
 class BadInput(CeopWorkflowError):
-    """The request itself is malformed: a missing field, a value of the wrong type, an unknown id."""
+    """The request itself is malformed: a missing field, a value of the wrong type."""
 
     exit_code = 2
     http_status = 422

@@ -1,0 +1,103 @@
+"""What every command shares: settings, the clock, the database and the use cases, built lazily."""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ceop_workflow.clock import Clock, FixedClock, SystemClock
+from ceop_workflow.config import Settings, load_settings
+from ceop_workflow.errors import BadInput
+from ceop_workflow.records import Records
+from ceop_workflow.service import Service
+from ceop_workflow.store.db import Database
+
+
+@dataclass
+class App:
+    """The run's collaborators; a command touches only what it needs, so `--help` stays fast."""
+
+    config_path: Path | None
+    now: str | None
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    @cached_property
+    def settings(self) -> Settings:
+        """Settings from --config, ./config.toml or the bundled file, and the environment."""
+        return load_settings(self.config_path)
+
+    @cached_property
+    def clock(self) -> Clock:
+        """A fixed clock under --now, else the system's."""
+        if self.now is None:
+            return SystemClock()
+        try:
+            moment = datetime.fromisoformat(self.now)
+        except ValueError:
+            raise BadInput(f"--now: not an ISO 8601 time: {self.now!r}") from None
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=self.settings.tz)
+        return FixedClock(moment)
+
+    @cached_property
+    def database(self) -> Database:
+        """The database of database.url."""
+        return Database(self.settings.database.url)
+
+    @cached_property
+    def service(self) -> Service:
+        """The use cases, on a database that `init` has created."""
+        self.database.require_schema()
+        return self._service()
+
+    def _service(self) -> Service:
+        from ceop_workflow.wiring import build_service
+
+        return build_service(self.settings, self.database, self.clock)
+
+    @cached_property
+    def unchecked_service(self) -> Service:
+        """The use cases without the schema check: for `init`, which creates the schema."""
+        return self._service()
+
+    @cached_property
+    def records(self) -> Records:
+        """Contacts, reviews and contributions."""
+        service = self.service
+        return Records(service.settings, service.db, service.clock, service.listeners)
+
+
+pass_app = click.make_pass_decorator(App)
+
+
+def emit(value: Any, as_json: bool, text: str | None = None) -> None:
+    """Print a result: JSON for scripts, or the given text for people."""
+    if as_json:
+        click.echo(json.dumps(value, indent=2, sort_keys=True, default=str))
+    elif text is not None:
+        click.echo(text)
+
+
+def table(rows: list[dict[str, Any]], columns: list[str]) -> str:
+    """A plain aligned table of `columns` from `rows`."""
+    if not rows:
+        return "(none)"
+    cells = [[str(r.get(c) if r.get(c) is not None else "") for c in columns] for r in rows]
+    widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(columns)]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip()]
+    lines += [
+        "  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip() for row in cells
+    ]
+    return "\n".join(lines)
+
+
+def fail(message: str) -> None:
+    """Print a one-line error to stderr."""
+    print(f"error: {message}", file=sys.stderr)

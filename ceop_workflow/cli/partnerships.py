@@ -1,0 +1,179 @@
+"""`partner`, `partnership`, `fire` and `keyworker`: the partnership's own commands."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+import click
+
+from ceop_workflow.cli.app import App, emit, pass_app, table
+from ceop_workflow.errors import BadInput
+from ceop_workflow.service import FireRequest
+
+JSON = click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+
+
+@click.group()
+def partner() -> None:
+    """Organisations and individuals."""
+
+
+@partner.command("add")
+@click.argument("name")
+@click.option("--individual", is_flag=True, help="A person (Ambassador or Special Representative).")
+@click.option("--contractor", is_flag=True, help="An existing CEOP/SOCA contractor.")
+@pass_app
+def partner_add(app: App, name: str, individual: bool, contractor: bool) -> None:
+    """Register a partner; prints its id."""
+    click.echo(app.service.add_partner(name, individual=individual, contractor=contractor))
+
+
+@click.group()
+def partnership() -> None:
+    """Create, list and look at partnerships."""
+
+
+@partnership.command("create")
+@click.argument("partner_id", type=int)
+@click.option("--workflow", required=True, help="Workflow name, e.g. partnership or ambassador.")
+@click.option("--keyworker", required=True, metavar="EMAIL", help="The partner's keyworker.")
+@click.option("--manager", metavar="EMAIL", help="The partnerships manager.")
+@pass_app
+def partnership_create(
+    app: App, partner_id: int, workflow: str, keyworker: str, manager: str | None
+) -> None:
+    """Start a partner on a workflow; prints the partnership's id."""
+    click.echo(app.service.create_partnership(partner_id, workflow, keyworker, manager))
+
+
+@partnership.command("show")
+@click.argument("partnership_id", type=int)
+@JSON
+@pass_app
+def partnership_show(app: App, partnership_id: int, as_json: bool) -> None:
+    """State, tier, keyworker, objectives, history and what may fire next."""
+    p = app.service.show(partnership_id)
+    lines = [
+        f"#{p['id']} {p['partner']} — {p['workflow']} v{p['workflow_version']}",
+        f"state:      {p['state']} (since {p['state_entered_at']})",
+        f"tier:       {p['tier_label'] or '-'}",
+        f"commitment: {p['commitment_start'] or '-'} to {p['commitment_end'] or '-'}",
+        f"keyworker:  {p['keyworker']}   manager: {p['manager'] or '-'}",
+        f"objectives: {'; '.join(p['objectives']) or '-'}",
+        f"may fire:   {', '.join(p['triggers']) or '- (final state)'}",
+        f"version:    {p['version']}",
+        "history:",
+        *_history_lines(p["history"]),
+    ]
+    emit(p, as_json, "\n".join(lines))
+
+
+@partnership.command("list")
+@click.option("--state", help="Only partnerships in this state.")
+@click.option("--tier", help="Only partnerships at this tier, e.g. 'Strategic Partner'.")
+@JSON
+@pass_app
+def partnership_list(app: App, state: str | None, tier: str | None, as_json: bool) -> None:
+    """Partnerships, optionally filtered by state and tier."""
+    rows = app.service.list(state=state, tier=tier)
+    emit(rows, as_json, table(rows, ["id", "partner", "state", "tier_label", "keyworker"]))
+
+
+@partnership.command("history")
+@click.argument("partnership_id", type=int)
+@JSON
+@pass_app
+def partnership_history(app: App, partnership_id: int, as_json: bool) -> None:
+    """The audit trail: every transition and vote, oldest first."""
+    rows = app.service.history(partnership_id)
+    emit(rows, as_json, "\n".join(_history_lines(rows)))
+
+
+def _history_lines(rows: list[dict[str, Any]]) -> list[str]:
+    return [
+        f"  {r['at']}  {r['trigger']}: {r['source'] or '-'} -> {r['dest']}  by {r['actor']}"
+        + (f" as {r['role']}" if r["role"] else "")
+        + (f"  — {r['comment']}" if r["comment"] else "")
+        for r in rows
+    ]
+
+
+def parse_pairs(pairs: tuple[str, ...], option: str) -> dict[str, list[str]]:
+    """KEY=VALUE options into lists of values per key (a key may repeat)."""
+    values: dict[str, list[str]] = defaultdict(list)
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise BadInput(f"{option} {pair!r}: expected KEY=VALUE")
+        values[key.strip()].append(value)
+    return dict(values)
+
+
+@click.command()
+@click.argument("partnership_id", type=int)
+@click.argument("trigger")
+@click.option("--actor", required=True, metavar="EMAIL", help="Who fires the trigger.")
+@click.option("--role", help="The role acted in (default: the first of the actor's that may).")
+@click.option("--data", "data", multiple=True, metavar="KEY=VALUE", help="Data the trigger needs.")
+@click.option("--comment", help="A note for the audit trail.")
+@click.option(
+    "--if-version",
+    "expected_version",
+    type=int,
+    metavar="N",
+    help="Refuse if the partnership is no longer at this version (someone else acted).",
+)
+@JSON
+@pass_app
+def fire(
+    app: App,
+    partnership_id: int,
+    trigger: str,
+    actor: str,
+    role: str | None,
+    data: tuple[str, ...],
+    comment: str | None,
+    expected_version: int | None,
+    as_json: bool,
+) -> None:
+    """Fire TRIGGER on a partnership."""
+    result = app.service.fire(
+        FireRequest(
+            partnership_id,
+            trigger,
+            actor,
+            role,
+            parse_pairs(data, "--data"),
+            comment,
+            expected_version,
+        )
+    )
+    if result["moved"]:
+        text = f"#{result['id']}: {result['source']} -> {result['dest']} ({trigger})"
+    else:
+        text = (
+            f"#{result['id']}: vote recorded ({result['votes']} of {result['quorum']}); "
+            f"still {result['state']}"
+        )
+    emit(result, as_json, text)
+
+
+@click.command()
+@click.argument("partnership_id", type=int)
+@JSON
+@pass_app
+def keyworker(app: App, partnership_id: int, as_json: bool) -> None:
+    """Who to talk to before any engagement with this partner."""
+    k = app.service.keyworker(partnership_id)
+    last = k["last_contact"]
+    text = (
+        f"{k['partner']}: talk to {k['keyworker']} before any engagement"
+        + (f" (manager: {k['manager']})" if k["manager"] else "")
+        + (
+            f"\nlast contact: {last['kind']} by {last['by']} at {last['at']}"
+            if last
+            else "\nno contact logged yet"
+        )
+    )
+    emit(k, as_json, text)

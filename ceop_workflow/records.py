@@ -1,0 +1,203 @@
+"""Use cases that add to a partnership's record: contacts, reviews and contributions."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+
+from sqlalchemy.orm import Session
+
+from ceop_workflow.clock import Clock
+from ceop_workflow.config import Settings
+from ceop_workflow.engine.fields import parse_data
+from ceop_workflow.errors import BadInput, NotFound, NotPermitted
+from ceop_workflow.service import Listener
+from ceop_workflow.store.db import Database
+from ceop_workflow.store.models import Contact, Contribution, Partnership, Review, ReviewOutcome
+
+
+class ContactKind(StrEnum):
+    """The Relationship Database's kinds of contact."""
+
+    REQUEST = "request"
+    MEETING = "meeting"
+    EVENT = "event"
+    DIFFICULT_INTERACTION = "difficult_interaction"
+    UPDATE = "update"
+
+
+class ReviewKind(StrEnum):
+    """Monthly by the Partnerships Team; annual at the Partnership Committee."""
+
+    MONTHLY = "monthly"
+    ANNUAL = "annual"
+
+
+class ContributionKind(StrEnum):
+    """Money, or a resource valued in money."""
+
+    FUNDING = "funding"
+    IN_KIND = "in_kind"
+
+
+# Who may record each kind of review, besides the partnership's keyworker and manager.
+REVIEWERS = {
+    ReviewKind.MONTHLY: frozenset(
+        {"partnerships_team", "head_of_partnerships", "keyworker", "manager"}
+    ),
+    ReviewKind.ANNUAL: frozenset({"committee", "head_of_partnerships"}),
+}
+RECORDING_STATES = frozenset({"active", "escalated", "renewal"})
+
+
+def _choice(enum: type[StrEnum], value: str, what: str) -> StrEnum:
+    try:
+        return enum(value.strip().lower().replace("-", "_").replace(" ", "_"))
+    except ValueError:
+        raise BadInput(
+            f"unknown {what} {value!r}; {what}s: {', '.join(e.value for e in enum)}"
+        ) from None
+
+
+class Records:
+    """Adds contacts, reviews and contributions, each in one transaction."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        database: Database,
+        clock: Clock,
+        listeners: Sequence[Listener] = (),
+    ) -> None:
+        self.settings = settings
+        self.db = database
+        self.clock = clock
+        self.listeners = list(listeners)
+
+    def _partnership(self, session: Session, partnership_id: int) -> Partnership:
+        p = session.get(Partnership, partnership_id)
+        if p is None:
+            raise NotFound(f"no partnership with id {partnership_id}")
+        return p
+
+    def _announce(self, session: Session, p: Partnership, kind: str, row: object) -> None:
+        session.flush()
+        for listener in self.listeners:
+            listener.recorded(session, p, kind, row)
+
+    def log_contact(self, partnership_id: int, kind: str, by: str, note: str | None = None) -> int:
+        """Add an entry to the Relationship Database; it also resets the stale-engagement clock."""
+        contact_kind = _choice(ContactKind, kind, "contact kind")
+        by = by.strip().lower()
+        with self.db.unit_of_work() as session:
+            p = self._partnership(session, partnership_id)
+            contact = Contact(
+                partnership_id=p.id,
+                kind=contact_kind.value,
+                by=by,
+                at=self.clock.now(),
+                note=note,
+            )
+            session.add(contact)
+            self._announce(session, p, "contact", contact)
+            return contact.id
+
+    def record_review(
+        self,
+        partnership_id: int,
+        kind: str,
+        by: str,
+        outcomes: Mapping[str, str],
+        feedback: str | None = None,
+    ) -> dict[str, object]:
+        """Record a review with an outcome (met / not_met) for every objective."""
+        review_kind = _choice(ReviewKind, kind, "review kind")
+        by = by.strip().lower()
+        results = {name: self._met(name, value) for name, value in outcomes.items()}
+        now = self.clock.now()
+        with self.db.unit_of_work() as session:
+            p = self._partnership(session, partnership_id)
+            self._check_reviewer(p, by, ReviewKind(review_kind))
+            if p.state not in RECORDING_STATES:
+                raise BadInput(
+                    f"partnership {p.id} is {p.state}: only running partnerships are reviewed"
+                )
+            objectives = {o.name for o in p.objectives}
+            unknown = sorted(set(results) - objectives)
+            missing = sorted(objectives - set(results))
+            if unknown or missing or not results:
+                raise BadInput(
+                    f"partnership {p.id}: give an outcome for each objective"
+                    + (f"; unknown: {', '.join(unknown)}" if unknown else "")
+                    + (f"; missing: {', '.join(missing)}" if missing else "")
+                    + (f"; its objectives: {', '.join(sorted(objectives)) or 'none'}")
+                )
+            local = now.astimezone(self.settings.tz)
+            period = (
+                local.strftime("%Y-%m") if review_kind == ReviewKind.MONTHLY else str(local.year)
+            )
+            review = Review(
+                partnership_id=p.id,
+                kind=review_kind.value,
+                period=period,
+                by=by,
+                at=now,
+                all_met=all(results.values()),
+                feedback=feedback,
+                outcomes=[ReviewOutcome(objective=n, met=m) for n, m in results.items()],
+            )
+            session.add(review)
+            self._announce(session, p, "review", review)
+            return {"id": review.id, "period": period, "all_met": review.all_met}
+
+    def _check_reviewer(self, p: Partnership, by: str, kind: ReviewKind) -> None:
+        roles = set(self.settings.roles_of(by))
+        if by == p.keyworker:
+            roles.add("keyworker")
+        if by == p.manager:
+            roles.add("manager")
+        if not roles & REVIEWERS[kind]:
+            raise NotPermitted(
+                f"not permitted: a {kind.value} review is recorded by "
+                + ", ".join(sorted(REVIEWERS[kind]))
+            )
+
+    @staticmethod
+    def _met(name: str, value: str) -> bool:
+        word = value.strip().lower().replace("-", "_")
+        if word in {"met", "yes", "true"}:
+            return True
+        if word in {"not_met", "no", "false", "unmet"}:
+            return False
+        raise BadInput(f"objective {name!r}: outcome must be met or not_met, got {value!r}")
+
+    def add_contribution(
+        self,
+        partnership_id: int,
+        gbp: str,
+        kind: str,
+        note: str | None = None,
+        received_on: date | None = None,
+    ) -> int:
+        """Record funding or an in-kind resource raised through the partnership, in GBP."""
+        contribution_kind = _choice(ContributionKind, kind, "contribution kind")
+        value = parse_data({"gbp": [gbp]}, {"gbp": "gbp"}, {}, "contribution add")["gbp"]
+        assert isinstance(value, Decimal)
+        if value <= 0:
+            raise BadInput("contribution add: the amount must be more than £0")
+        now = self.clock.now()
+        with self.db.unit_of_work() as session:
+            p = self._partnership(session, partnership_id)
+            contribution = Contribution(
+                partnership_id=p.id,
+                kind=contribution_kind.value,
+                value_gbp=value,
+                received_on=received_on or now.astimezone(self.settings.tz).date(),
+                note=note,
+                recorded_at=now,
+            )
+            session.add(contribution)
+            self._announce(session, p, "contribution", contribution)
+            return contribution.id

@@ -1,0 +1,471 @@
+"""Use cases: each public method is one transaction that loads, decides, writes and commits.
+
+Interfaces (CLI, daemon, web) call these and nothing below them, so no business rule is written
+twice. Listeners let the timer and notification machinery join the same transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, joinedload
+
+from ceop_workflow.catalog import Catalog, SyncResult
+from ceop_workflow.clock import Clock
+from ceop_workflow.config import SYSTEM_ACTOR, Settings
+from ceop_workflow.engine.context import (
+    BusinessCaseView,
+    DecisionView,
+    FireContext,
+    PartnershipView,
+)
+from ceop_workflow.engine.definitions import Definition
+from ceop_workflow.engine.fields import parse_data, to_json
+from ceop_workflow.engine.machine import Outcome
+from ceop_workflow.engine.rules import DEFAULT_REGISTRY
+from ceop_workflow.engine.tiers import parse_tier
+from ceop_workflow.errors import BadInput, Conflict, NotFound, Refused
+from ceop_workflow.store import migrate
+from ceop_workflow.store.db import Database
+from ceop_workflow.store.models import (
+    AuditEntry,
+    BusinessCase,
+    CommitteeDecision,
+    Contact,
+    Objective,
+    Partner,
+    Partnership,
+    WorkflowDefinition,
+)
+from ceop_workflow.views import audit_view, iso, partnership_summary
+
+
+class Listener(Protocol):
+    """Joins the transaction of a use case: schedules timers, writes outbox rows."""
+
+    def transitioned(
+        self,
+        session: Session,
+        partnership: Partnership,
+        definition: Definition,
+        outcome: Outcome,
+        ctx: FireContext,
+    ) -> None:
+        """Called after a trigger fired (or a vote was recorded), before the commit."""
+
+    def recorded(self, session: Session, partnership: Partnership, kind: str, row: object) -> None:
+        """Called after a contact, review or contribution was added, before the commit."""
+
+
+@dataclass(frozen=True)
+class FireRequest:
+    """Someone asks to fire a trigger. `expected_version` is the version they saw, if known."""
+
+    partnership_id: int
+    trigger: str
+    actor: str
+    role: str | None = None
+    data: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    comment: str | None = None
+    expected_version: int | None = None
+
+
+class Service:
+    """The use cases of ceop-workflow over one database."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        database: Database,
+        clock: Clock,
+        catalog: Catalog | None = None,
+        listeners: Sequence[Listener] = (),
+    ) -> None:
+        self.settings = settings
+        self.db = database
+        self.clock = clock
+        self.catalog = catalog or Catalog.for_settings(settings, DEFAULT_REGISTRY, None)
+        self.listeners = list(listeners)
+
+    # -- setting up -------------------------------------------------------------------------
+
+    def init(self) -> dict[str, Any]:
+        """Create or upgrade the schema, then load new workflow versions from the folder."""
+        definitions = self.catalog.check_folder(self.settings.workflows_path)
+        before, after = migrate.upgrade(self.db)
+        with self.db.unit_of_work() as session:
+            result: SyncResult = self.catalog.sync(
+                session, self.settings.workflows_path, self.clock.now()
+            )
+        return {
+            "database": self.db.safe_url,
+            "schema_before": before,
+            "schema": after,
+            "workflows_checked": [f"{d.name} v{d.version}" for d in definitions],
+            "loaded": list(result.loaded),
+            "unchanged": list(result.unchanged),
+        }
+
+    def add_partner(self, name: str, individual: bool = False, contractor: bool = False) -> int:
+        """Register an organisation or an individual; names are unique."""
+        name = name.strip()
+        if not name:
+            raise BadInput("a partner needs a name")
+        with self.db.unit_of_work() as session:
+            existing = session.scalar(select(Partner.id).filter_by(name=name))
+            if existing is not None:
+                raise BadInput(f"partner {name!r} already exists with id {existing}")
+            partner = Partner(
+                name=name,
+                individual=individual,
+                contractor=contractor,
+                created_at=self.clock.now(),
+            )
+            session.add(partner)
+            session.flush()
+            return partner.id
+
+    def create_partnership(
+        self, partner_id: int, workflow: str, keyworker: str, manager: str | None = None
+    ) -> int:
+        """Start a partner on the newest version of a workflow, in its initial state."""
+        now = self.clock.now()
+        with self.db.unit_of_work() as session:
+            partner = session.get(Partner, partner_id)
+            if partner is None:
+                raise NotFound(f"no partner with id {partner_id}")
+            definition = self.catalog.latest(session, workflow).definition
+            if (definition.subject == "individual") != partner.individual:
+                raise BadInput(
+                    f"workflow {workflow!r} is for {definition.subject}s; {partner.name!r} is "
+                    f"{'an individual' if partner.individual else 'an organisation'}"
+                )
+            partnership = Partnership(
+                partner=partner,
+                workflow=definition.name,
+                workflow_version=definition.version,
+                state=definition.initial,
+                state_entered_at=now,
+                keyworker=keyworker.lower(),
+                manager=manager.lower() if manager else None,
+                created_at=now,
+            )
+            session.add(partnership)
+            session.flush()
+            session.add(
+                AuditEntry(
+                    partnership_id=partnership.id,
+                    at=now,
+                    actor=keyworker.lower(),
+                    role=None,
+                    trigger="create",
+                    source="",
+                    dest=definition.initial,
+                    workflow_version=definition.version,
+                    comment=None,
+                    data={},
+                )
+            )
+            return partnership.id
+
+    # -- firing -----------------------------------------------------------------------------
+
+    def fire(self, request: FireRequest) -> dict[str, Any]:
+        """Fire a trigger: role, data, guards, then state and audit row in one transaction."""
+        now = self.clock.now()
+        actor = request.actor.strip().lower()
+        with self.db.unit_of_work() as session:
+            p = self._lock(session, request.partnership_id)
+            if request.expected_version is not None and p.version != request.expected_version:
+                raise Conflict(
+                    f"partnership {p.id} was changed by someone else since it was loaded "
+                    f"(version {request.expected_version}, now {p.version}): reload and try again"
+                )
+            machine = self.catalog.machine(session, p.workflow, p.workflow_version)
+            transition, role = machine.check(
+                request.trigger, p.state, request.role, self.roles_of(actor, p)
+            )
+            values = parse_data(
+                request.data, transition.requires, transition.optional, request.trigger
+            )
+            ctx = self._context(session, p, request.trigger, actor, role, values)
+            round_decisions = ctx.round_decisions
+            votes_before = sum(1 for d in round_decisions if d.decision == request.trigger)
+            outcome = machine.fire(ctx, votes_before)
+            if transition.vote or any(e.kind == "decision" for e in ctx.effects):
+                self._refuse_second_decision(actor, round_decisions)
+            if transition.vote:
+                self._add_decision(session, p, actor, request.trigger, values)
+            self._apply(session, p, ctx)
+            if outcome.moved:
+                p.state = outcome.dest
+                p.state_entered_at = now
+            audit_data = to_json(values)
+            if outcome.votes is not None:
+                audit_data |= {"votes": outcome.votes, "quorum": ctx.quorum}
+            session.add(
+                AuditEntry(
+                    partnership_id=p.id,
+                    at=now,
+                    actor=actor,
+                    role=role,
+                    trigger=request.trigger,
+                    source=outcome.source,
+                    dest=outcome.dest,
+                    workflow_version=p.workflow_version,
+                    comment=request.comment,
+                    data=audit_data,
+                )
+            )
+            for listener in self.listeners:
+                listener.transitioned(session, p, machine.definition, outcome, ctx)
+            session.flush()
+            return {
+                "id": p.id,
+                "trigger": request.trigger,
+                "source": outcome.source,
+                "dest": outcome.dest,
+                "moved": outcome.moved,
+                "state": p.state,
+                "version": p.version,
+                "votes": outcome.votes,
+                "quorum": ctx.quorum if outcome.votes is not None else None,
+            }
+
+    def roles_of(self, actor: str, p: Partnership) -> frozenset[str]:
+        """Configured roles of the actor, plus those that follow from this partnership."""
+        if actor == SYSTEM_ACTOR:
+            return frozenset({"system"})
+        roles = set(self.settings.roles_of(actor))
+        if actor == p.keyworker:
+            roles.add("keyworker")
+        if p.manager and actor == p.manager:
+            roles.add("manager")
+        return frozenset(roles)
+
+    def _lock(self, session: Session, partnership_id: int) -> Partnership:
+        # FOR UPDATE serialises firings on one partnership on PostgreSQL (votes must count
+        # each other); SQLite's BEGIN IMMEDIATE already does.
+        p = session.scalars(
+            select(Partnership).filter_by(id=partnership_id).with_for_update()
+        ).one_or_none()
+        if p is None:
+            raise NotFound(f"no partnership with id {partnership_id}")
+        return p
+
+    def _context(
+        self,
+        session: Session,
+        p: Partnership,
+        trigger: str,
+        actor: str,
+        role: str,
+        values: dict[str, Any],
+    ) -> FireContext:
+        now = self.clock.now()
+        case = session.scalars(
+            select(BusinessCase).filter_by(partnership_id=p.id).order_by(BusinessCase.id.desc())
+        ).first()
+        decisions = session.scalars(
+            select(CommitteeDecision).filter_by(
+                partnership_id=p.id, round_started_at=p.state_entered_at
+            )
+        ).all()
+        cleared = session.scalar(
+            select(func.count())
+            .select_from(CommitteeDecision)
+            .filter_by(partnership_id=p.id, decision="approve", conflict_of_interest_cleared=True)
+        )
+        return FireContext(
+            partnership=PartnershipView(
+                id=p.id,
+                partner=p.partner.name,
+                individual=p.partner.individual,
+                contractor=p.partner.contractor,
+                workflow=p.workflow,
+                state=p.state,
+                tier=p.tier,
+                tier_kind=p.tier_kind,
+                keyworker=p.keyworker,
+                manager=p.manager,
+                commitment_start=p.commitment_start,
+                commitment_end=p.commitment_end,
+            ),
+            trigger=trigger,
+            actor=actor,
+            role=role,
+            data=values,
+            now=now,
+            today=now.astimezone(self.settings.tz).date(),
+            quorum=self.settings.committee.quorum,
+            business_case=None
+            if case is None
+            else BusinessCaseView(
+                case.title, tuple(case.objectives), case.core_policing, case.author
+            ),
+            round_decisions=tuple(
+                DecisionView(d.member, d.decision, d.conflict_of_interest_cleared)
+                for d in decisions
+            ),
+            cleared_by_committee=bool(cleared),
+        )
+
+    @staticmethod
+    def _refuse_second_decision(actor: str, decisions: Sequence[DecisionView]) -> None:
+        earlier = next((d for d in decisions if d.member == actor), None)
+        if earlier is not None:
+            raise Refused(
+                f"{actor} has already decided in this round of review ({earlier.decision})"
+            )
+
+    def _add_decision(
+        self, session: Session, p: Partnership, actor: str, decision: str, values: Mapping[str, Any]
+    ) -> None:
+        session.add(
+            CommitteeDecision(
+                partnership_id=p.id,
+                round_started_at=p.state_entered_at,
+                member=actor,
+                decision=decision,
+                conflict_of_interest_cleared=bool(
+                    values.get("conflict_of_interest_cleared", False)
+                ),
+                note=values.get("minutes") or values.get("reason"),
+                at=self.clock.now(),
+            )
+        )
+
+    def _apply(self, session: Session, p: Partnership, ctx: FireContext) -> None:
+        now = self.clock.now()
+        for effect in ctx.effects:
+            if effect.kind == "partnership":
+                for name, value in effect.fields.items():
+                    setattr(p, name, value)
+            elif effect.kind == "decision":
+                self._add_decision(
+                    session,
+                    p,
+                    ctx.actor,
+                    ctx.trigger,
+                    {
+                        "conflict_of_interest_cleared": effect.fields[
+                            "conflict_of_interest_cleared"
+                        ],
+                        "reason": effect.fields["note"],
+                    },
+                )
+            elif effect.kind == "business_case":
+                session.add(BusinessCase(partnership_id=p.id, submitted_at=now, **effect.fields))
+                known = {o.name for o in p.objectives}
+                for name in effect.fields["objectives"]:
+                    if name not in known:
+                        session.add(Objective(partnership_id=p.id, name=name, created_at=now))
+                        known.add(name)
+            else:
+                raise ValueError(f"no way to apply an effect of kind {effect.kind!r}")
+
+    # -- reading ----------------------------------------------------------------------------
+
+    def definition(self, name: str, version: int | None = None) -> Definition:
+        """A stored version of a workflow (default: the newest)."""
+        with self.db.reading() as session:
+            if version is None:
+                return self.catalog.latest(session, name).definition
+            return self.catalog.machine(session, name, version).definition
+
+    def workflow_versions(self) -> list[dict[str, Any]]:
+        """Every stored workflow version, with how many partnerships are on it."""
+        on_version = (
+            select(Partnership.workflow, Partnership.workflow_version, func.count().label("n"))
+            .group_by(Partnership.workflow, Partnership.workflow_version)
+            .subquery()
+        )
+        query = (
+            select(WorkflowDefinition, on_version.c.n)
+            .outerjoin(
+                on_version,
+                (on_version.c.workflow == WorkflowDefinition.name)
+                & (on_version.c.workflow_version == WorkflowDefinition.version),
+            )
+            .order_by(WorkflowDefinition.name, WorkflowDefinition.version)
+        )
+        with self.db.reading() as session:
+            return [
+                {
+                    "name": d.name,
+                    "version": d.version,
+                    "partnerships": n or 0,
+                    "loaded_at": iso(d.loaded_at),
+                    "content_hash": d.content_hash[:12],
+                }
+                for d, n in session.execute(query)
+            ]
+
+    def show(self, partnership_id: int) -> dict[str, Any]:
+        """One partnership with its objectives, history and the triggers open to it now."""
+        with self.db.reading() as session:
+            p = session.get(Partnership, partnership_id, options=[joinedload(Partnership.partner)])
+            if p is None:
+                raise NotFound(f"no partnership with id {partnership_id}")
+            definition = self.catalog.machine(session, p.workflow, p.workflow_version).definition
+            return partnership_summary(p) | {
+                "individual": p.partner.individual,
+                "contractor": p.partner.contractor,
+                "objectives": [o.name for o in p.objectives],
+                "triggers": [t.trigger for t in definition.transitions_from(p.state)],
+                "history": self._history(session, p.id),
+            }
+
+    def history(self, partnership_id: int) -> list[dict[str, Any]]:
+        """The audit trail of one partnership, oldest first."""
+        with self.db.reading() as session:
+            if session.get(Partnership, partnership_id) is None:
+                raise NotFound(f"no partnership with id {partnership_id}")
+            return self._history(session, partnership_id)
+
+    @staticmethod
+    def _history(session: Session, partnership_id: int) -> list[dict[str, Any]]:
+        entries = session.scalars(
+            select(AuditEntry).filter_by(partnership_id=partnership_id).order_by(AuditEntry.id)
+        )
+        return [audit_view(e) for e in entries]
+
+    def list(self, state: str | None = None, tier: str | None = None) -> list[dict[str, Any]]:
+        """Partnerships, optionally of one state and one tier, by id."""
+        query = (
+            select(Partnership).options(joinedload(Partnership.partner)).order_by(Partnership.id)
+        )
+        if state:
+            query = query.filter_by(state=state)
+        if tier:
+            query = query.filter_by(tier=parse_tier(tier).value)
+        with self.db.reading() as session:
+            return [partnership_summary(p) for p in session.scalars(query)]
+
+    def keyworker(self, partnership_id: int) -> dict[str, Any]:
+        """Who to talk to before any engagement with this partner, as the strategy asks."""
+        with self.db.reading() as session:
+            p = session.get(Partnership, partnership_id)
+            if p is None:
+                raise NotFound(f"no partnership with id {partnership_id}")
+            last = session.scalars(
+                select(Contact).filter_by(partnership_id=p.id).order_by(Contact.at.desc())
+            ).first()
+            return {
+                "id": p.id,
+                "partner": p.partner.name,
+                "keyworker": p.keyworker,
+                "manager": p.manager,
+                "state": p.state,
+                "last_contact": None
+                if last is None
+                else {
+                    "kind": last.kind,
+                    "by": last.by,
+                    "at": iso(last.at),
+                    "note": last.note,
+                },
+            }

@@ -1,0 +1,23 @@
+"""Builds the use cases with their listeners: the one place that knows every adapter."""
+
+from __future__ import annotations
+
+from ceop_workflow.catalog import Catalog
+from ceop_workflow.clock import Clock
+from ceop_workflow.config import Settings
+from ceop_workflow.engine.rules import DEFAULT_REGISTRY
+from ceop_workflow.service import Listener, Service
+from ceop_workflow.store.db import Database
+
+
+def known_templates(settings: Settings) -> frozenset[str] | None:
+    """The template names of the templates folder, or None when templates are not checked yet."""
+    return None
+
+
+def build_service(settings: Settings, database: Database, clock: Clock) -> Service:
+    """The service with every listener this installation runs (timers, notifications)."""
+    registry = DEFAULT_REGISTRY.with_entry_points()
+    catalog = Catalog.for_settings(settings, registry, known_templates(settings))
+    listeners: list[Listener] = []
+    return Service(settings, database, clock, catalog, listeners)
