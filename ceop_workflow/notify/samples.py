@@ -15,12 +15,13 @@ def sample_partnership(**overrides: object) -> dict[str, object]:
     partnership: dict[str, object] = {
         "id": 12,
         "partner": "Example Online Safety Ltd",
-        "tier": "partner",
+        "tier": "Partner (Industry)",
         "tier_kind": "industry",
         "state": "active",
         "keyworker": "sam.keyworker@ceop.example",
         "manager": "alex.manager@ceop.example",
-        "workflow": "partnership v1",
+        "workflow": "partnership",
+        "commitment_end": "2026-03-31",
     }
     partnership.update(overrides)
     return partnership
@@ -78,7 +79,7 @@ def _digest_items() -> list[dict[str, object]]:
         {
             "kind": "stale_engagement",
             "partnership": sample_partnership(
-                id=7, partner="Third Sector Trust", tier="associate", tier_kind=""
+                id=7, partner="Third Sector Trust", tier="Associate", tier_kind=""
             ),
             "due": "2025-12-12",
             "summary": "No contact logged for 92 days",
@@ -108,7 +109,7 @@ def sample_contexts() -> dict[str, list[dict[str, object]]]:
     return {
         "business_case_reminder": _with_and_without_link(
             {
-                "partnership": partnership(state="business_case"),
+                "partnership": partnership(state="business_case", tier="", tier_kind=""),
                 "due": "2025-12-05",
                 "missing": ["benefits", "resources"],
             }
