@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -10,13 +9,15 @@ from typing import Any
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from ceop_workflow.notify import message
 from ceop_workflow.store.models import OutboxMessage
 
+DEFAULT_DOMAIN = "ceop-workflow.local"
 
-def message_id_for(dedupe_key: str, domain: str = "ceop-workflow.local") -> str:
+
+def message_id_for(dedupe_key: str, domain: str = DEFAULT_DOMAIN) -> str:
     """A Message-ID derived from the dedupe key, so a resend of one message keeps its identity."""
-    digest = hashlib.sha256(dedupe_key.encode("utf-8")).hexdigest()[:32]
-    return f"<{digest}@{domain}>"
+    return message.message_id_for(dedupe_key, domain)
 
 
 def enqueue(
@@ -28,16 +29,18 @@ def enqueue(
     dedupe_key: str,
     now: datetime,
     partnership_id: int | None = None,
+    domain: str = DEFAULT_DOMAIN,
 ) -> bool:
     """Add a message in the caller's transaction; False when its dedupe key was already used.
 
     The context must be JSON-ready plain data: it is rendered when the message is sent.
+    `domain` goes into the Message-ID (pass the domain of `email.from_address`).
     """
     if not recipients:
         return False
     values = {
         "dedupe_key": dedupe_key,
-        "message_id": message_id_for(dedupe_key),
+        "message_id": message_id_for(dedupe_key, domain),
         "template": template,
         "recipients": list(recipients),
         "context": dict(context),
@@ -53,9 +56,10 @@ def enqueue(
         module.insert(OutboxMessage)
         .values(**values)
         .on_conflict_do_nothing(index_elements=["dedupe_key"])
+        # RETURNING, not rowcount: psycopg reports -1 for this insert, which read as "added".
+        .returning(OutboxMessage.id)
     )
-    result = session.execute(statement)
-    return bool(getattr(result, "rowcount", 0))
+    return session.execute(statement).first() is not None
 
 
 __all__ = ["enqueue", "message_id_for"]
