@@ -150,13 +150,21 @@ def sample_contexts() -> dict[str, list[dict[str, object]]]:
             *_with_and_without_link(_stale(last_contact="2025-09-01")),
             {**_stale(last_contact=""), "link": ""},
         ],
-        "escalation": _with_and_without_link(
+        "escalation": [
+            *_with_and_without_link(
+                {
+                    "partnership": partnership(state="escalated"),
+                    "reason": "No contact logged for 89 days after a reminder",
+                    "since": "2025-11-28",
+                }
+            ),
             {
                 "partnership": partnership(state="escalated"),
-                "reason": "No contact logged for 89 days after a reminder",
+                "reason": "",
                 "since": "2025-11-28",
-            }
-        ),
+                "link": "",
+            },
+        ],
         "renewal_coming_up": _with_and_without_link(
             {
                 "partnership": partnership(),
