@@ -5,7 +5,7 @@
 # and without them every glyph in the screenshots is a box.
 set -eu
 
-# The same variable the test fixture reads (tests/integration/conftest.py).
+# The same variable the test fixture reads (tests/integration/browser.py).
 CHROMIUM=${CEOP_TEST_CHROMIUM:-/usr/bin/chromium}
 [ -x "$CHROMIUM" ] && exit 0
 

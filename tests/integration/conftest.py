@@ -1,82 +1,195 @@
-"""Fixtures for integration tests that need outside programs.
-
-`chromium_page` gives a page in a real headless Chromium (Debian's /usr/bin/chromium, or the
-binary named by CEOP_TEST_CHROMIUM), driven by the playwright package. Without Chromium the test
-is skipped on a developer's machine but FAILS in CI (CI=true), so a broken CI image cannot pass
-silently. `.ci/install-chromium.sh` installs it.
-"""
+"""Fixtures for integration tests: a real SMTP server (aiosmtpd) on loopback that tests can
+make refuse, need a login or TLS; and a headless Chromium (from browser.py)."""
 
 from __future__ import annotations
 
-import os
+import socket
+import ssl
 from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from ipaddress import IPv4Address
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import Any
 
 import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
-if TYPE_CHECKING:
-    from playwright.sync_api import Browser, Page
+# A headless Chromium for the browser tests: chromium_page and friends live in browser.py.
+from tests.integration.browser import artifacts_dir, chromium_browser, chromium_page
 
-CHROMIUM_ENV = "CEOP_TEST_CHROMIUM"
-DEFAULT_CHROMIUM = "/usr/bin/chromium"
-# Headless in a container: no sandbox (we run as root), no GPU, and nothing that phones home,
-# so that any request the page makes is one the page itself asked for.
-CHROMIUM_ARGS = (
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-)
+__all__ = ["artifacts_dir", "chromium_browser", "chromium_page"]
+
+HOST = "127.0.0.1"
+SMTP_USER = "ceop-sender"
+SMTP_PASSWORD = "s3cret-Pa55word-never-logged"
 
 
-def in_ci() -> bool:
-    """Whether we run under continuous integration (CI=true, as most CI services set it)."""
-    return os.environ.get("CI", "").strip().lower() in {"true", "1", "yes"}
+@dataclass
+class Received:
+    """One message as the server accepted it."""
+
+    mail_from: str
+    rcpt_tos: list[str]
+    data: bytes
 
 
-def _unavailable(reason: str) -> NoReturn:
-    if in_ci():
-        pytest.fail(f"{reason}; CI must run the browser tests (run .ci/install-chromium.sh)")
-    pytest.skip(reason)
+@dataclass
+class Handler:
+    """Records accepted messages; replies as the test tells it to."""
+
+    require_login: bool = False
+    received: list[Received] = field(default_factory=list)
+    data_reply: str | None = None
+    rcpt_replies: dict[str, str] = field(default_factory=dict)
+
+    async def handle_MAIL(
+        self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]
+    ) -> str:
+        # Required per message rather than with auth_required=True, which warns without TLS.
+        if self.require_login and not session.authenticated:
+            return "530 5.7.0 Authentication required"
+        envelope.mail_from = address
+        return "250 OK"
+
+    async def handle_RCPT(
+        self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]
+    ) -> str:
+        if address in self.rcpt_replies:
+            return self.rcpt_replies[address]
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        if self.data_reply is not None:
+            return self.data_reply
+        content = envelope.original_content or b""
+        self.received.append(Received(str(envelope.mail_from), list(envelope.rcpt_tos), content))
+        return "250 Message accepted for delivery"
+
+
+@dataclass
+class SmtpServer:
+    """A running server: where it listens, what it received, and how to make it refuse."""
+
+    host: str
+    port: int
+    handler: Handler
+
+    @property
+    def received(self) -> list[Received]:
+        return self.handler.received
+
+    def refuse_data(self, reply: str) -> None:
+        """Answer every DATA with `reply` (e.g. "451 try later")."""
+        self.handler.data_reply = reply
+
+    def refuse_recipient(self, address: str, reply: str) -> None:
+        """Answer RCPT TO:<address> with `reply` (e.g. "550 no such user")."""
+        self.handler.rcpt_replies[address] = reply
+
+
+def free_port() -> int:
+    """A TCP port on loopback that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((HOST, 0))
+        return int(sock.getsockname()[1])
+
+
+def _authenticate(
+    server: SMTP, session: Session, envelope: Envelope, mechanism: str, auth_data: object
+) -> AuthResult:
+    ok = (
+        isinstance(auth_data, LoginPassword)
+        and auth_data.login == SMTP_USER.encode()
+        and auth_data.password == SMTP_PASSWORD.encode()
+    )
+    # handled=False: let aiosmtpd send the 535 reply itself.
+    return AuthResult(success=ok, handled=False)
+
+
+def _serve(handler: Handler, **kwargs: Any) -> Iterator[SmtpServer]:
+    port = free_port()
+    controller = Controller(handler, hostname=HOST, port=port, **kwargs)
+    controller.start()
+    try:
+        yield SmtpServer(HOST, port, handler)
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[SmtpServer]:
+    """A plain SMTP server on loopback that accepts everything until told otherwise."""
+    yield from _serve(Handler())
+
+
+@pytest.fixture
+def smtp_auth_server() -> Iterator[SmtpServer]:
+    """An SMTP server that takes mail only after AUTH as SMTP_USER / SMTP_PASSWORD."""
+    yield from _serve(
+        Handler(require_login=True), authenticator=_authenticate, auth_require_tls=False
+    )
+
+
+@dataclass(frozen=True)
+class Certificate:
+    """A self-signed certificate for 127.0.0.1 and the contexts to serve and trust it."""
+
+    server_context: ssl.SSLContext
+    client_context: ssl.SSLContext
 
 
 @pytest.fixture(scope="session")
-def chromium_browser() -> Iterator[Browser]:
-    """One headless Chromium for the whole session; skipped without one, except in CI."""
-    executable = Path(os.environ.get(CHROMIUM_ENV, DEFAULT_CHROMIUM))
-    if not executable.is_file():
-        _unavailable(f"no Chromium at {executable} (set {CHROMIUM_ENV} to use another)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _unavailable("the playwright package is not installed")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(executable), args=list(CHROMIUM_ARGS)
+def loopback_certificate(tmp_path_factory: pytest.TempPathFactory) -> Certificate:
+    pytest.importorskip("cryptography")
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, HOST)])
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5))
+        .not_valid_after(now + timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(IPv4Address(HOST))]), False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
+        .sign(key, hashes.SHA256())
+    )
+    folder: Path = tmp_path_factory.mktemp("tls")
+    cert_file = folder / "cert.pem"
+    key_file = folder / "key.pem"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
         )
-        try:
-            yield browser
-        finally:
-            browser.close()
+    )
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_context.load_cert_chain(cert_file, key_file)
+    client_context = ssl.create_default_context(cafile=str(cert_file))
+    return Certificate(server_context, client_context)
 
 
 @pytest.fixture
-def chromium_page(chromium_browser: Browser) -> Iterator[Page]:
-    """A fresh page (own context: no cookies or storage shared between tests), 1200x900."""
-    context = chromium_browser.new_context(viewport={"width": 1200, "height": 900})
-    try:
-        yield context.new_page()
-    finally:
-        context.close()
+def smtp_starttls_server(loopback_certificate: Certificate) -> Iterator[SmtpServer]:
+    """An SMTP server that takes mail only after STARTTLS."""
+    yield from _serve(
+        Handler(), tls_context=loopback_certificate.server_context, require_starttls=True
+    )
 
 
 @pytest.fixture
-def artifacts_dir(pytestconfig: pytest.Config) -> Path:
-    """`test-artifacts/` at the repository root (gitignored), where tests leave files to look at."""
-    folder = pytestconfig.rootpath / "test-artifacts"
-    folder.mkdir(exist_ok=True)
-    return folder
+def smtps_server(loopback_certificate: Certificate) -> Iterator[SmtpServer]:
+    """An SMTP server that speaks TLS from the first byte (port 465 style)."""
+    yield from _serve(Handler(), ssl_context=loopback_certificate.server_context)
