@@ -14,6 +14,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 from starlette.requests import Request
 
+from ceop_workflow.engine.tiers import Tier
 from ceop_workflow.service import FireRequest
 from ceop_workflow.web.auth import Principal, bearer_principal
 from ceop_workflow.web.context import web_of
@@ -190,7 +191,7 @@ def list_partnerships(
     request: Request,
     who: Caller,
     state: Annotated[str | None, Query(max_length=100)] = None,
-    tier: Annotated[str | None, Query(max_length=100)] = None,
+    tier: Tier | None = None,
     q: Annotated[str | None, Query(max_length=200, description="Part of the name")] = None,
 ) -> list[PartnershipSummary]:
     """Partnerships, optionally of one state and tier, or whose partner's name contains `q`."""
