@@ -22,13 +22,14 @@ class StateStep:
 
 
 def steps(definition: Definition, current: str, path: Iterable[str]) -> list[StateStep]:
-    """The states from the initial one, breadth first along the transitions, then the rest."""
+    """The states from the initial one, breadth first along the transitions; final states last."""
     order = [definition.initial]
     for name in order:
         for t in definition.transitions:
             if name in t.sources and t.dest not in order:
                 order.append(t.dest)
     order += [s for s in definition.states if s not in order]
+    order.sort(key=lambda name: definition.states[name].terminal)
     seen = set(path)
     return [
         StateStep(
