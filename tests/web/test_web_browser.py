@@ -66,7 +66,11 @@ def test_committee_member_approves_a_business_case(page: Any, site: Site) -> Non
     case.get_by_role("button", name="Approve").click()
     assert "approve recorded" in page.inner_text("[role=status]")
     last = site.service.history(site.queued_id)[-1]
-    assert (last["trigger"], last["actor"], last["dest"]) == ("approve", COMMITTEE, "tier_assignment")
+    assert (last["trigger"], last["actor"], last["dest"]) == (
+        "approve",
+        COMMITTEE,
+        "tier_assignment",
+    )
 
 
 def test_staff_without_committee_role_sees_no_approve_button_and_is_refused(
