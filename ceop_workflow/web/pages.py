@@ -7,9 +7,11 @@ import importlib.util
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
+from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import Response
 
+from ceop_workflow.engine.diagram_svg import svg
 from ceop_workflow.engine.tiers import Tier
 from ceop_workflow.web.context import web_of
 from ceop_workflow.web.diagram import steps
@@ -80,6 +82,8 @@ def partnership_page(request: Request, partnership_id: PartnershipId, done: str 
             "p": record,
             "done": done,
             "diagram": steps(definition, record["state"], path),
+            # Built by the engine with every name escaped; no script, no network.
+            "svg": Markup(svg(definition, record["state"], path)),
             "forms": [(t, fields_for(t)) for t in record["fireable"]],
             "running": not definition.states[record["state"]].terminal,
         },
