@@ -3,7 +3,6 @@ queue, the monthly report and the admin page."""
 
 from __future__ import annotations
 
-import importlib.util
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
@@ -103,11 +102,10 @@ def committee(request: Request, done: str = "") -> Response:
 
 @router.get("/report")
 def report(request: Request) -> Response:
-    """The monthly report, once the reports module is part of this installation."""
+    """The monthly report's place; the report itself is not part of this version yet."""
     web = web_of(request)
     web.require(request)
-    available = importlib.util.find_spec("ceop_workflow.reports") is not None
-    return web.render(request, "report.html", {"available": available})
+    return web.render(request, "report.html", {})
 
 
 @router.get("/admin")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -25,7 +26,8 @@ COMMITTEE = "paul.lever@ceop.example"
 STAFF = "sam.staff@ceop.example"
 TEAM = "kelly.burke@ceop.example"
 EVIL = "Acme <script>alert('x')</script> & Sons"
-CHROMIUM = "/usr/bin/chromium"
+# The same variable the other browser fixtures read.
+CHROMIUM = os.environ.get("CEOP_TEST_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
