@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any, Protocol
+from datetime import date
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
@@ -42,6 +43,9 @@ from ceop_workflow.store.models import (
     WorkflowDefinition,
 )
 from ceop_workflow.views import audit_view, iso, partnership_summary
+
+if TYPE_CHECKING:
+    from ceop_workflow.reports.measures import MonthlyMeasures
 
 
 class Listener(Protocol):
@@ -397,6 +401,15 @@ class Service:
             "to": new,
             "partnerships_in_touched_states": {s: counts.get(s, 0) for s in touched},
         }
+
+    def measures(self, month: date) -> MonthlyMeasures:
+        """The strategy's measures for `month` (its first day), as of now if it is not over."""
+        from ceop_workflow.reports.compute import compute_measures
+
+        with self.db.reading() as session:
+            return compute_measures(
+                session, month, self.settings.tz, now=self.clock.now(), catalog=self.catalog
+            )
 
     def workflow_versions(self) -> list[dict[str, Any]]:
         """Every stored workflow version, with how many partnerships are on it."""

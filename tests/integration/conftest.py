@@ -1,4 +1,5 @@
-"""A real SMTP server (aiosmtpd) on loopback that tests can make refuse, need a login or TLS."""
+"""Fixtures for integration tests: a real SMTP server (aiosmtpd) on loopback that tests can
+make refuse, need a login or TLS; and a headless Chromium (from browser.py)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,11 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
+
+# A headless Chromium for the browser tests: chromium_page and friends live in browser.py.
+from tests.integration.browser import artifacts_dir, chromium_browser, chromium_page
+
+__all__ = ["artifacts_dir", "chromium_browser", "chromium_page"]
 
 HOST = "127.0.0.1"
 SMTP_USER = "ceop-sender"
