@@ -43,7 +43,11 @@ class SecurityHeaders:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", []), *_HEADERS]
+                headers = list(message.get("headers", []))
+                # A response that set its own policy (the report page) keeps it.
+                own = {name.lower() for name, _ in headers}
+                headers += [(k, v) for k, v in _HEADERS if k not in own]
+                message["headers"] = headers
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

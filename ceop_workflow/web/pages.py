@@ -3,15 +3,19 @@ queue, the monthly report and the admin page."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
 from markupsafe import Markup
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import HTMLResponse, Response
 
 from ceop_workflow.engine.diagram_svg import svg
 from ceop_workflow.engine.tiers import Tier
+from ceop_workflow.errors import BadInput
+from ceop_workflow.reports.periods import months_back
+from ceop_workflow.reports.render import render_html
 from ceop_workflow.web.context import web_of
 from ceop_workflow.web.diagram import steps
 from ceop_workflow.web.forms import fields_for
@@ -19,6 +23,7 @@ from ceop_workflow.web.forms import fields_for
 router = APIRouter(include_in_schema=False)
 PartnershipId = Annotated[int, Path(ge=1, le=2_147_483_647)]
 _STATUS_ORDER = {"overdue": 0, "due": 1, "stale": 2}
+REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'"
 
 
 @router.get("/")
@@ -102,10 +107,28 @@ def committee(request: Request, done: str = "") -> Response:
 
 @router.get("/report")
 def report(request: Request) -> Response:
-    """The monthly report's place; the report itself is not part of this version yet."""
+    """Choose a month of the monthly report (the last complete month first)."""
     web = web_of(request)
     web.require(request)
-    return web.render(request, "report.html", {})
+    today = web.service.clock.now().astimezone(web.settings.tz).date()
+    months = list(reversed(months_back(today.replace(day=1), 13)))
+    return web.render(request, "report.html", {"months": months, "chosen": months[1]})
+
+
+@router.get("/report/monthly")
+def monthly_report(
+    request: Request, month: Annotated[str, Query(pattern=r"^\d{4}-\d{2}$")]
+) -> Response:
+    """The monthly report as the reports module draws it: one self-contained page."""
+    web = web_of(request)
+    me = web.require(request)
+    year, number = (int(part) for part in month.split("-"))
+    if not 1 <= number <= 12 or year < 2000:
+        raise BadInput(f"month: expected YYYY-MM, got {month!r}")
+    measures = web.service_for(me).measures(date(year, number, 1))
+    # The report carries its own inline styles; this header (kept by SecurityHeaders) lets
+    # them apply and still forbids scripts and network loads.
+    return HTMLResponse(render_html(measures), headers={"content-security-policy": REPORT_CSP})
 
 
 @router.get("/admin")

@@ -106,7 +106,11 @@ def test_admin_and_report_pages(client: TestClient) -> None:
     sign_in(client, STAFF)
     admin = client.get("/admin").text
     assert "partnership" in admin and "No daemon has run" in admin
-    assert client.get("/report").status_code == 200
+    assert 'value="2026-02" selected' in client.get("/report").text
+    monthly = client.get("/report/monthly?month=2026-02")
+    assert monthly.status_code == 200 and "<script" not in monthly.text.lower()
+    assert "style-src 'unsafe-inline'" in monthly.headers["content-security-policy"]
+    assert client.get("/report/monthly?month=2026-13").status_code == 422
 
 
 def test_unknown_partnership_is_404_and_bad_id_422(client: TestClient) -> None:

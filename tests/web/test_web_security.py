@@ -100,6 +100,7 @@ def test_smuggled_actor_in_a_fire_form_is_ignored(client: TestClient, site: Site
         "/partnerships/1/contact",
         "/partnerships/1/review?kind=monthly",
         "/committee",
+        "/report/monthly?month=2026-03",
     ],
 )
 def test_partner_name_with_markup_is_escaped_on_every_page(
