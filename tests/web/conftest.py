@@ -3,14 +3,16 @@ uvicorn server on loopback, and a real headless Chromium."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 import uvicorn
@@ -118,19 +120,52 @@ def live_site(site: Site) -> Iterator[str]:
     thread.join(timeout=10)
 
 
-@pytest.fixture(scope="session")
-def web_browser() -> Iterator[object]:
-    """A real headless Chromium (Debian's); skipped when missing, except in CI."""
-    if not Path(CHROMIUM).exists() and shutil.which("chromium") is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"Chromium is not installed at {CHROMIUM} (CI must run browser tests)")
-        pytest.skip(f"Chromium is not installed at {CHROMIUM}")
-    from playwright.sync_api import sync_playwright
+Journey = Callable[[Any], Awaitable[None]]
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM if Path(CHROMIUM).exists() else shutil.which("chromium"),
-            args=CHROMIUM_ARGS,
-        )
-        yield browser
-        browser.close()
+
+@pytest.fixture
+def browse(live_site: str) -> Callable[[Journey], None]:
+    """Run an async journey on a page of a real headless Chromium, against the live site.
+
+    Playwright's async API in a thread of its own: its sync API refuses to start while another
+    suite's session-wide sync Playwright is running in the same process.
+    """
+    executable = Path(CHROMIUM)
+    if not executable.is_file():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"no Chromium at {executable}: CI must run the browser tests")
+        pytest.skip(f"no Chromium at {executable}")
+    from playwright.async_api import async_playwright
+
+    async def session(journey: Journey) -> None:
+        async with async_playwright() as playwright:
+            browser = await playwright.chromium.launch(
+                executable_path=str(executable), args=CHROMIUM_ARGS
+            )
+            try:
+                context = await browser.new_context(
+                    base_url=live_site, viewport={"width": 1280, "height": 900}
+                )
+                context.set_default_timeout(10_000)
+                await journey(await context.new_page())
+                await context.close()
+            finally:
+                await browser.close()
+
+    def run(journey: Journey) -> None:
+        failures: list[BaseException] = []
+
+        def target() -> None:
+            try:
+                asyncio.run(session(journey))
+            except BaseException as exc:  # handed to the test's thread below
+                failures.append(exc)
+
+        thread = threading.Thread(target=target)
+        thread.start()
+        thread.join(timeout=120)
+        assert not thread.is_alive(), "the browser journey did not finish in 120 s"
+        if failures:
+            raise failures[0]
+
+    return run
