@@ -19,6 +19,7 @@ from ceop_workflow.cli.app import App, fail
 from ceop_workflow.cli.partnerships import fire, keyworker, partner, partnership
 from ceop_workflow.cli.records import contact, contribution, review
 from ceop_workflow.cli.report import report
+from ceop_workflow.cli.web import serve, token, user
 from ceop_workflow.cli.workflows import init, workflows
 from ceop_workflow.errors import CeopWorkflowError, DefinitionError
 
@@ -57,6 +58,9 @@ for command in (
     review,
     contribution,
     report,
+    serve,
+    user,
+    token,
 ):
     cli.add_command(command)
 
