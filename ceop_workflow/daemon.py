@@ -29,6 +29,8 @@ from ceop_workflow.scheduling.sweep import Sweeper, SweepReport
 from ceop_workflow.service import Service
 
 log = logging.getLogger(__name__)
+# The report is due at 09:00 on the first working day; looking hourly is soon enough.
+REPORT_CHECK_SECONDS = 3600
 
 
 def default_worker_id() -> str:
@@ -46,14 +48,39 @@ class PeriodicJob:
 
 
 def extra_jobs(service: Service) -> list[PeriodicJob]:
-    """Jobs of other parts of ceop-workflow that the daemon also runs.
+    """The monthly report check, hourly, and the outbox drain, every sweep interval.
 
-    HOOK: the outbox drain (`ceop_workflow.notify`, drain) and the monthly report
-    (`ceop_workflow.reports`) are being built on other branches; each becomes a `PeriodicJob`
-    here once it exists. Until then the daemon sweeps timers only and the outbox fills up,
-    which `ceop-workflow status` shows as its depth.
+    Both are safe to run in several daemons at once: the drain claims messages like the sweep
+    claims duties, and the report is queued under one dedupe key per month.
     """
-    return []
+    from ceop_workflow.notify.drain import OutboxSender
+    from ceop_workflow.reports.mailing import queue_monthly_report
+
+    settings = service.settings
+    sender = OutboxSender.from_settings(settings, service.db)
+
+    def drain(stop: threading.Event) -> object:
+        report = sender.drain(service.clock.now())
+        if report.claimed or report.dead:
+            log.info(
+                "outbox: %d sent, %d to retry, %d dead letters",
+                report.sent,
+                report.retrying,
+                report.dead,
+            )
+        return report
+
+    def monthly_report(stop: threading.Event) -> object:
+        queued = queue_monthly_report(service)
+        if queued:
+            log.info("queued last month's report for the management team")
+        return queued
+
+    # In this order, so that `--once` sends a report it has just queued.
+    return [
+        PeriodicJob("monthly_report", REPORT_CHECK_SECONDS, monthly_report),
+        PeriodicJob("drain", settings.daemon.sweep_interval_seconds, drain),
+    ]
 
 
 class Daemon:
@@ -65,7 +92,8 @@ class Daemon:
         self.sweeper = Sweeper(service, worker)
         self.jobs = list(jobs)
         self.stop = threading.Event()
-        self._holding = False
+        # None until the first lease check, so the first wait is always logged.
+        self._holding: bool | None = None
         self._scheduler: BlockingScheduler | None = None
 
     def prepare(self) -> None:
@@ -73,24 +101,29 @@ class Daemon:
         self.sweeper.take_back_claims()
         reconcile(self.service, self.service.clock.now())
 
-    def sweep(self, stop: threading.Event | None = None) -> SweepReport | None:
-        """One sweep; on SQLite only while holding the lease (else say who holds it, and wait)."""
+    def may_work(self) -> bool:
+        """On SQLite, take or renew the lease (saying so when that changes); elsewhere True."""
         db = self.service.db
-        if lease.needs_lease(db):
-            seconds = self.service.settings.daemon.lease_seconds
-            state = lease.acquire(db, self.worker, self.service.clock.now(), seconds)
-            if not state.held:
-                log.info(
-                    "waiting: another daemon (%s) holds the SQLite lease until %s; "
-                    "on SQLite one daemon works at a time",
-                    state.holder,
-                    state.expires_at.isoformat() if state.expires_at else "?",
-                )
-                self._holding = False
-                return None
-            if not self._holding:
-                log.info("holding the SQLite daemon lease as %s", self.worker)
-            self._holding = True
+        if not lease.needs_lease(db):
+            return True
+        seconds = self.service.settings.daemon.lease_seconds
+        state = lease.acquire(db, self.worker, self.service.clock.now(), seconds)
+        if state.held and not self._holding:
+            log.info("holding the SQLite daemon lease as %s", self.worker)
+        elif not state.held and self._holding is not False:
+            log.info(
+                "waiting: another daemon (%s) holds the SQLite lease until %s; "
+                "on SQLite one daemon works at a time",
+                state.holder,
+                state.expires_at.isoformat() if state.expires_at else "?",
+            )
+        self._holding = state.held
+        return state.held
+
+    def sweep(self, stop: threading.Event | None = None) -> SweepReport | None:
+        """One sweep of due duties; on SQLite only while holding the lease."""
+        if not self.may_work():
+            return None
         return self.sweeper.sweep(stop or self.stop)
 
     def run_once(self) -> SweepReport | None:
@@ -100,7 +133,7 @@ class Daemon:
             self.prepare()
             report = self.sweep()
             for job in self.jobs:
-                if not self.stop.is_set():
+                if report is not None and not self.stop.is_set():
                     self._guarded(job)()
             return report
         finally:
@@ -118,7 +151,7 @@ class Daemon:
                 job_defaults={"coalesce": True, "max_instances": 1},
                 timezone=UTC,
             )
-            jobs = [PeriodicJob("sweep", interval, self.sweep), *self.jobs]
+            jobs = [PeriodicJob("sweep", interval, self.sweeper.sweep), *self.jobs]
             for job in jobs:
                 scheduler.add_job(
                     self._guarded(job),
@@ -146,11 +179,13 @@ class Daemon:
         """Release the SQLite lease so that a waiting daemon need not wait for it to expire."""
         if self._holding:
             lease.release(self.service.db, self.worker)
-            self._holding = False
+            self._holding = None
 
-    def _guarded(self, job: PeriodicJob) -> Callable[[], None]:
+    def _guarded(self, job: PeriodicJob, needs_lease: bool = True) -> Callable[[], None]:
         def run() -> None:
             try:
+                if needs_lease and not self.may_work():
+                    return
                 job.run(self.stop)
             except Exception:  # the daemon outlives a failed run; the next one tries again
                 log.exception("job %s failed", job.name)

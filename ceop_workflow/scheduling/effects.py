@@ -38,6 +38,7 @@ from ceop_workflow.engine.schedule import (
 from ceop_workflow.engine.timers import TimerDef
 from ceop_workflow.errors import Refused
 from ceop_workflow.notify.context import partnership_context
+from ceop_workflow.notify.message import domain_of
 from ceop_workflow.notify.outbox import enqueue
 from ceop_workflow.notify.recipients import resolve
 from ceop_workflow.scheduling import rows
@@ -51,6 +52,7 @@ from ceop_workflow.scheduling.plans import (
 )
 from ceop_workflow.service import FireRequest
 from ceop_workflow.store.models import BusinessCase, Partnership, Timer
+from ceop_workflow.web.links import link_for_template
 
 log = logging.getLogger(__name__)
 
@@ -80,11 +82,11 @@ class Duty:
         """The ISO date of `moment` on the local calendar."""
         return moment.astimezone(self.tz).date().isoformat()
 
-    def context(self, **extra: Any) -> dict[str, Any]:
+    def context(self, template: str, **extra: Any) -> dict[str, Any]:
         """A JSON-ready template context: the keys every timer mail has, plus `extra`."""
         return {
             "partnership": partnership_context(self.partnership),
-            "link": "",
+            "link": link_for_template(self.settings, template, self.partnership.id),
             "due": self.local_day(self.row.due_at),
             "period": "",
             "missed_periods": [],
@@ -104,10 +106,11 @@ class Duty:
             self.session,
             template=template,
             recipients=recipients,
-            context=self.context(**extra),
+            context=self.context(template, **extra),
             dedupe_key=f"timer:{key}",
             now=self.now,
             partnership_id=self.partnership.id,
+            domain=domain_of(self.settings.email.from_address),
         )
 
     def fire(self, trigger: str | None, reason: str | None = None) -> str:

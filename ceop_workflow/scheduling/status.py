@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ceop_workflow.notify import outbox
 from ceop_workflow.scheduling import rows
 from ceop_workflow.scheduling.alerts import LIVE
 from ceop_workflow.scheduling.lease import DAEMON_LEASE, LAST_SWEEP, lease_rows
@@ -18,8 +19,6 @@ from ceop_workflow.store.db import Database
 from ceop_workflow.store.models import Alert, OutboxMessage, Timer
 from ceop_workflow.views import iso
 
-# Outbox statuses as the drain writes them: anything neither sent nor dead is still to go.
-OUTBOX_SENT, OUTBOX_DEAD = "sent", "dead"
 OVERDUE_SUFFIX = "_overdue"
 
 
@@ -81,18 +80,25 @@ def _alerts(session: Session, overdue: bool) -> dict[str, Any]:
 
 
 def _outbox(session: Session) -> dict[str, Any]:
-    waiting = OutboxMessage.status.not_in([OUTBOX_SENT, OUTBOX_DEAD])
-    depth, oldest = session.execute(
-        select(func.count(), func.min(OutboxMessage.created_at)).where(waiting)
-    ).one()
-    dead = session.scalar(select(func.count()).where(OutboxMessage.status == OUTBOX_DEAD))
-    return {"depth": int(depth), "oldest_waiting": iso(oldest), "dead_letters": int(dead or 0)}
+    counts = outbox.counts(session)
+    oldest = session.scalar(
+        select(func.min(OutboxMessage.created_at)).where(
+            OutboxMessage.status.in_([outbox.PENDING, outbox.SENDING])
+        )
+    )
+    return {
+        "depth": counts.pending + counts.sending,
+        "retrying": counts.retrying,
+        "oldest_waiting": iso(oldest),
+        "sent": counts.sent,
+        "dead_letters": counts.dead,
+    }
 
 
 def describe(report: dict[str, Any]) -> str:
     """The status for people, a line per topic."""
     sweep = report["last_sweep"]
-    duties, outbox = report["duties"], report["outbox"]
+    duties, mail = report["duties"], report["outbox"]
     overdue, alerts = report["reviews_overdue"], report["alerts_open"]
     lines = [
         "last sweep:      "
@@ -107,8 +113,8 @@ def describe(report: dict[str, Any]) -> str:
         f"duties failed:   {duties['failed']}",
         f"reviews overdue: {overdue['count']} (oldest since {overdue['oldest_since'] or '-'})",
         f"alerts open:     {alerts['count']} (oldest since {alerts['oldest_since'] or '-'})",
-        f"outbox:          {outbox['depth']} waiting (oldest {outbox['oldest_waiting'] or '-'}), "
-        f"{outbox['dead_letters']} dead letters",
+        f"outbox:          {mail['depth']} waiting (oldest {mail['oldest_waiting'] or '-'}, "
+        f"{mail['retrying']} after a failure), {mail['dead_letters']} dead letters",
     ]
     if report["lease"] is not None:
         lease = report["lease"]

@@ -255,3 +255,8 @@ def wait_for(condition: Callable[[], bool], timeout: float, what: str) -> None:
         if time_module.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout} s waiting for {what}")
         time_module.sleep(0.02)
+
+
+def timer_templates(world: World) -> list[str]:
+    """Templates of the messages timers wrote (transitions write their own), oldest first."""
+    return [m.template for m in world.outbox() if m.dedupe_key.startswith("timer:")]

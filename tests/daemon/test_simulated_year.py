@@ -15,6 +15,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from ceop_workflow.notify.drain import OutboxSender
 from ceop_workflow.store.models import Alert, AuditEntry, Timer
 from tests.daemon.support import (
     COMMITTEE,
@@ -177,3 +178,9 @@ def test_a_year_of_duties_falls_on_the_right_days_once(
         (d, "monthly_review_overdue"): "resolved",  # June's review came on 20 June
     }
     assert failed == []
+
+    # Every message renders with the shipped templates and leaves (into a maildir).
+    drained = OutboxSender.from_settings(world.settings, world.service.db).drain(
+        world.clock.now(), max_batches=100
+    )
+    assert (drained.sent, drained.dead) == (len(world.outbox()), 0)
