@@ -97,9 +97,13 @@ class Daemon:
         self._scheduler: BlockingScheduler | None = None
 
     def prepare(self) -> None:
-        """Take back this worker's stale claims and start timers running partnerships lack."""
+        """Take back this worker's stale claims and start timers running partnerships lack.
+
+        On SQLite a daemon waiting for the lease leaves the second part to the one working.
+        """
         self.sweeper.take_back_claims()
-        reconcile(self.service, self.service.clock.now())
+        if self.may_work():
+            reconcile(self.service, self.service.clock.now())
 
     def may_work(self) -> bool:
         """On SQLite, take or renew the lease (saying so when that changes); elsewhere True."""

@@ -11,6 +11,7 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from types import MappingProxyType
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -288,11 +289,13 @@ def handle_before(duty: Duty) -> str:
     return f"notified {duty.fire(duty.timer.trigger)}".strip()
 
 
-HANDLERS: dict[str, Callable[[Duty], str]] = {
-    EVERY: handle_every,
-    OVERDUE: handle_overdue,
-    AFTER: handle_after,
-    IDLE: handle_idle,
-    IDLE_THEN: handle_idle_then,
-    BEFORE: handle_before,
-}
+HANDLERS: Mapping[str, Callable[[Duty], str]] = MappingProxyType(
+    {
+        EVERY: handle_every,
+        OVERDUE: handle_overdue,
+        AFTER: handle_after,
+        IDLE: handle_idle,
+        IDLE_THEN: handle_idle_then,
+        BEFORE: handle_before,
+    }
+)

@@ -21,8 +21,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from ceop_workflow.errors import StorageError
-from ceop_workflow.scheduling import rows
-from ceop_workflow.scheduling.effects import HANDLERS, Duty
+from ceop_workflow.scheduling import effects, rows
+from ceop_workflow.scheduling.effects import Duty
 from ceop_workflow.scheduling.lease import record_sweep
 from ceop_workflow.service import Service
 from ceop_workflow.store.models import Partnership, Timer
@@ -158,7 +158,7 @@ class Sweeper:
         duty = Duty(
             session, row, p, timer, definition, now, self.service.settings, self.service.fire_in
         )
-        note = HANDLERS[row.kind](duty)
+        note = effects.HANDLERS[row.kind](duty)
         row.payload = {**row.payload, "outcome": note}
         return row.status, f"{row.idempotency_key} {note}"
 

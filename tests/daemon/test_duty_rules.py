@@ -149,7 +149,7 @@ def test_a_failing_duty_is_retried_with_backoff_then_set_aside(
     def broken(duty: effects.Duty) -> str:
         raise RuntimeError("template store unreachable")
 
-    monkeypatch.setitem(effects.HANDLERS, "every", broken)
+    monkeypatch.setattr(effects, "HANDLERS", {**effects.HANDLERS, "every": broken})
     moment = london(date(2008, 5, 1), time(9))
     outcomes = []
     for _ in range(world.settings.daemon.max_attempts):
