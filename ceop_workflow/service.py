@@ -12,6 +12,7 @@ from typing import Any, Protocol
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm.attributes import flag_modified
 
 from ceop_workflow.catalog import Catalog, SyncResult
 from ceop_workflow.clock import Clock
@@ -203,6 +204,9 @@ class Service:
             if outcome.moved:
                 p.state = outcome.dest
                 p.state_entered_at = now
+            # Every firing bumps the version, a vote short of the quorum too: whoever saw the
+            # partnership before it must be refused by --if-version (a vote changes the round).
+            flag_modified(p, "state")
             audit_data = to_json(values)
             if outcome.votes is not None:
                 audit_data |= {"votes": outcome.votes, "quorum": ctx.quorum}
