@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from sqlalchemy import func, select
@@ -42,6 +43,16 @@ from ceop_workflow.store.models import (
     WorkflowDefinition,
 )
 from ceop_workflow.views import audit_view, iso, partnership_summary
+
+
+def _later_than(previous: datetime, now: datetime) -> datetime:
+    """`now`, or just after `previous` when the clock has not moved past it.
+
+    Each entry into a state must have its own moment: the moment a partnership entered
+    committee review identifies the round of votes, and with a fixed clock (`--now`) a
+    deferral and a resubmission happen at the same instant.
+    """
+    return now if now > previous else previous + timedelta(microseconds=1)
 
 
 class Listener(Protocol):
@@ -203,7 +214,7 @@ class Service:
             self._apply(session, p, ctx)
             if outcome.moved:
                 p.state = outcome.dest
-                p.state_entered_at = now
+                p.state_entered_at = _later_than(p.state_entered_at, now)
             # Every firing bumps the version, a vote short of the quorum too: whoever saw the
             # partnership before it must be refused by --if-version (a vote changes the round).
             flag_modified(p, "state")
