@@ -275,6 +275,8 @@ class _Checker:
             self.problem(f"{key}.trigger", "must be lower_case letters, digits and underscores")
             return None
         sources = self.names(f"{key}.source", body.get("source"))
+        if not sources and isinstance(body.get("source"), list):
+            self.problem(f"{key}.source", "name at least one state")
         for source in sources:
             if source not in states:
                 self.problem(f"{key}.source", f"unknown state {source!r}")
