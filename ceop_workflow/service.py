@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.attributes import flag_modified
 
@@ -42,6 +42,15 @@ from ceop_workflow.store.models import (
     WorkflowDefinition,
 )
 from ceop_workflow.views import audit_view, iso, partnership_summary
+
+# Statements of the hot path, built once: building one costs more than running it on SQLite.
+# The partner comes in the same query; only the partnership row is locked.
+_LOCK = (
+    select(Partnership)
+    .options(joinedload(Partnership.partner, innerjoin=True))
+    .where(Partnership.id == bindparam("id"))
+    .with_for_update(of=Partnership)
+)
 
 
 def _later_than(previous: datetime, now: datetime) -> datetime:
@@ -266,9 +275,7 @@ class Service:
     def _lock(self, session: Session, partnership_id: int) -> Partnership:
         # FOR UPDATE serialises firings on one partnership on PostgreSQL (votes must count
         # each other); SQLite's BEGIN IMMEDIATE already does.
-        p = session.scalars(
-            select(Partnership).filter_by(id=partnership_id).with_for_update()
-        ).one_or_none()
+        p = session.scalars(_LOCK, {"id": partnership_id}).one_or_none()
         if p is None:
             raise NotFound(f"no partnership with id {partnership_id}")
         return p
