@@ -53,6 +53,54 @@ _LOCK = (
 )
 
 
+_LATEST_CASE = (
+    select(BusinessCase)
+    .where(BusinessCase.partnership_id == bindparam("id"))
+    .order_by(BusinessCase.id.desc())
+    .limit(1)
+)
+_ROUND_DECISIONS = select(CommitteeDecision).where(
+    CommitteeDecision.partnership_id == bindparam("id"),
+    CommitteeDecision.round_started_at == bindparam("round"),
+)
+_CLEARANCES = (
+    select(func.count())
+    .select_from(CommitteeDecision)
+    .where(
+        CommitteeDecision.partnership_id == bindparam("id"),
+        CommitteeDecision.decision == "approve",
+        CommitteeDecision.conflict_of_interest_cleared.is_(True),
+    )
+)
+
+
+class _StoredRecord:
+    """The record guards may ask about, read in the firing's own transaction when asked."""
+
+    def __init__(self, session: Session, partnership_id: int, round_started_at: datetime) -> None:
+        self.session = session
+        self.id = partnership_id
+        # The round of review is the one under way when the firing began.
+        self.round_started_at = round_started_at
+
+    def business_case(self) -> BusinessCaseView | None:
+        case = self.session.scalars(_LATEST_CASE, {"id": self.id}).first()
+        if case is None:
+            return None
+        return BusinessCaseView(case.title, tuple(case.objectives), case.core_policing, case.author)
+
+    def round_decisions(self) -> tuple[DecisionView, ...]:
+        decisions = self.session.scalars(
+            _ROUND_DECISIONS, {"id": self.id, "round": self.round_started_at}
+        )
+        return tuple(
+            DecisionView(d.member, d.decision, d.conflict_of_interest_cleared) for d in decisions
+        )
+
+    def cleared_by_committee(self) -> bool:
+        return bool(self.session.scalar(_CLEARANCES, {"id": self.id}))
+
+
 def _later_than(previous: datetime, now: datetime) -> datetime:
     """`now`, or just after `previous` when the clock has not moved past it.
 
@@ -215,11 +263,12 @@ class Service:
                 request.data, transition.requires, transition.optional, request.trigger
             )
             ctx = self._context(session, p, request.trigger, actor, role, values)
-            round_decisions = ctx.round_decisions
-            votes_before = sum(1 for d in round_decisions if d.decision == request.trigger)
+            votes_before = 0
+            if transition.vote:
+                votes_before = sum(1 for d in ctx.round_decisions if d.decision == request.trigger)
             outcome = machine.fire(ctx, votes_before)
             if transition.vote or any(e.kind == "decision" for e in ctx.effects):
-                self._refuse_second_decision(actor, round_decisions)
+                self._refuse_second_decision(actor, ctx.round_decisions)
             if transition.vote:
                 self._add_decision(session, p, actor, request.trigger, values)
             self._apply(session, p, ctx)
@@ -290,19 +339,6 @@ class Service:
         values: dict[str, Any],
     ) -> FireContext:
         now = self.clock.now()
-        case = session.scalars(
-            select(BusinessCase).filter_by(partnership_id=p.id).order_by(BusinessCase.id.desc())
-        ).first()
-        decisions = session.scalars(
-            select(CommitteeDecision).filter_by(
-                partnership_id=p.id, round_started_at=p.state_entered_at
-            )
-        ).all()
-        cleared = session.scalar(
-            select(func.count())
-            .select_from(CommitteeDecision)
-            .filter_by(partnership_id=p.id, decision="approve", conflict_of_interest_cleared=True)
-        )
         return FireContext(
             partnership=PartnershipView(
                 id=p.id,
@@ -325,16 +361,7 @@ class Service:
             now=now,
             today=now.astimezone(self.settings.tz).date(),
             quorum=self.settings.committee.quorum,
-            business_case=None
-            if case is None
-            else BusinessCaseView(
-                case.title, tuple(case.objectives), case.core_policing, case.author
-            ),
-            round_decisions=tuple(
-                DecisionView(d.member, d.decision, d.conflict_of_interest_cleared)
-                for d in decisions
-            ),
-            cleared_by_committee=bool(cleared),
+            record=_StoredRecord(session, p.id, p.state_entered_at),
         )
 
     @staticmethod

@@ -10,7 +10,12 @@ from typing import Any
 
 import pytest
 
-from ceop_workflow.engine.context import BusinessCaseView, FireContext, PartnershipView
+from ceop_workflow.engine.context import (
+    BusinessCaseView,
+    FireContext,
+    KnownRecord,
+    PartnershipView,
+)
 from ceop_workflow.engine.definitions import Definition, Vocabulary, load_file
 from ceop_workflow.engine.fields import parse_data
 from ceop_workflow.engine.machine import WorkflowMachine
@@ -168,7 +173,12 @@ def test_nobody_approves_their_own_business_case(partnership: WorkflowMachine) -
     member = "paul.lever@ceop.example"
     review = _at("committee_review")
     own = context(
-        partnership, "approve", {}, partnership=review, actor=member, business_case=_case(member)
+        partnership,
+        "approve",
+        {},
+        partnership=review,
+        actor=member,
+        record=KnownRecord(_case(member)),
     )
     assert refusal(partnership, own) == (
         "not_own_business_case",
@@ -180,7 +190,7 @@ def test_nobody_approves_their_own_business_case(partnership: WorkflowMachine) -
         {},
         partnership=review,
         actor=member,
-        business_case=_case(member.upper()),
+        record=KnownRecord(_case(member.upper())),
     )
     assert refusal(partnership, capitals)[0] == "not_own_business_case"
     missing = context(partnership, "approve", {}, partnership=review, actor=member)
@@ -194,7 +204,7 @@ def test_nobody_approves_their_own_business_case(partnership: WorkflowMachine) -
         {},
         partnership=review,
         actor=member,
-        business_case=_case("kw@x.org"),
+        record=KnownRecord(_case("kw@x.org")),
     )
     assert partnership.fire(other).dest == "tier_assignment"
 
@@ -298,7 +308,7 @@ def test_a_contractor_goes_beyond_contributor_only_with_clearance(
         "assign_tier",
         data,
         partnership=replace(ACME, contractor=True),
-        cleared_by_committee=cleared,
+        record=KnownRecord(cleared=cleared),
     )
     if guard is None:
         assert partnership.fire(ctx).dest == "active"
@@ -313,7 +323,7 @@ def test_a_contractor_goes_beyond_contributor_only_with_clearance(
 def test_an_individual_serves_as_ambassador_or_special_representative() -> None:
     ambassador = WorkflowMachine(_definition("ambassador"), DEFAULT_REGISTRY)
     review = replace(JO, state="committee_review")
-    common = {"actor": "paul.lever@ceop.example", "business_case": _case("kw@ceop.example")}
+    common = {"actor": "paul.lever@ceop.example", "record": KnownRecord(_case("kw@ceop.example"))}
     as_partner = context(
         ambassador,
         "approve",
@@ -351,7 +361,7 @@ def test_a_vote_moves_only_at_the_quorum(partnership: WorkflowMachine) -> None:
         {},
         partnership=_at("committee_review"),
         actor="paul.lever@ceop.example",
-        business_case=_case("kw@ceop.example"),
+        record=KnownRecord(_case("kw@ceop.example")),
     )
     ctx.quorum = 3
     assert partnership.fire(ctx, votes_before=1) == type(partnership.fire(ctx, 0))(
