@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, func, insert, select
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.attributes import flag_modified
 
@@ -33,6 +33,7 @@ from ceop_workflow.errors import BadInput, Conflict, NotFound, Refused
 from ceop_workflow.store.db import Database
 from ceop_workflow.store.models import (
     AuditEntry,
+    Base,
     BusinessCase,
     CommitteeDecision,
     Contact,
@@ -53,6 +54,8 @@ _LOCK = (
 )
 
 
+# The audit row is written as a plain INSERT: nothing reads it back in the transaction.
+_AUDIT = insert(Base.metadata.tables[AuditEntry.__tablename__])
 _LATEST_CASE = (
     select(BusinessCase)
     .where(BusinessCase.partnership_id == bindparam("id"))
@@ -281,19 +284,20 @@ class Service:
             audit_data = to_json(values)
             if outcome.votes is not None:
                 audit_data |= {"votes": outcome.votes, "quorum": ctx.quorum}
-            session.add(
-                AuditEntry(
-                    partnership_id=p.id,
-                    at=now,
-                    actor=actor,
-                    role=role,
-                    trigger=request.trigger,
-                    source=outcome.source,
-                    dest=outcome.dest,
-                    workflow_version=p.workflow_version,
-                    comment=request.comment,
-                    data=audit_data,
-                )
+            session.execute(
+                _AUDIT,
+                {
+                    "partnership_id": p.id,
+                    "at": now,
+                    "actor": actor,
+                    "role": role,
+                    "trigger": request.trigger,
+                    "source": outcome.source,
+                    "dest": outcome.dest,
+                    "workflow_version": p.workflow_version,
+                    "comment": request.comment,
+                    "data": audit_data,
+                },
             )
             for listener in self.listeners:
                 listener.transitioned(session, p, machine.definition, outcome, ctx)
