@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import select, text, update
+from sqlalchemy import event, select, text, update
 from sqlalchemy.exc import DBAPIError, StatementError
 
 from ceop_workflow.errors import Conflict, DefinitionError, UnknownTrigger
@@ -139,3 +139,26 @@ def test_a_partnership_stays_on_the_version_it_started_with(
     with pytest.raises(DefinitionError, match=r"partnership\.toml: workflow\.version: .*raise"):
         core.service.init()
     assert db_snapshot(db_url) == before
+
+
+def test_a_firing_whose_rules_ask_nothing_costs_three_statements(build: Build) -> None:
+    core = build()
+    warm, pid = new_partnership(core.service, "Warm Ltd"), new_partnership(core.service)
+    fire(core.service, warm, MAIN_WALK[0])  # loads and caches the workflow's machine
+    statements: list[str] = []
+
+    def record(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        statements.append(statement.split()[0].upper())
+
+    event.listen(core.database.engine, "before_cursor_execute", record)
+    try:
+        fire(core.service, pid, MAIN_WALK[0])
+    finally:
+        event.remove(core.database.engine, "before_cursor_execute", record)
+    # Lock and read (with the partner), the audit row, the versioned state change: no lookups
+    # of business cases or committee decisions that no rule of this transition asks for.
+    assert sorted(s for s in statements if s not in {"BEGIN", "COMMIT"}) == [
+        "INSERT",
+        "SELECT",
+        "UPDATE",
+    ]
