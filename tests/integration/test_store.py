@@ -14,10 +14,20 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import event, select, text, update
 from sqlalchemy.exc import DBAPIError, StatementError
 
-from ceop_workflow.errors import Conflict, DefinitionError, UnknownTrigger
+from ceop_workflow.errors import BadInput, Conflict, DefinitionError, UnknownTrigger
 from ceop_workflow.store.db import Database
 from ceop_workflow.store.models import AuditEntry, Base, Partnership
-from tests.lifecycle import MAIN_WALK, MEMBER_A, MEMBER_B, TO_COMMITTEE, Step, fire, new_partnership
+from tests.lifecycle import (
+    BUSINESS_CASE,
+    KEYWORKER,
+    MAIN_WALK,
+    MEMBER_A,
+    MEMBER_B,
+    TO_COMMITTEE,
+    Step,
+    fire,
+    new_partnership,
+)
 from tests.support import WORKFLOWS, Core, db_snapshot
 
 Build = Callable[..., Core]
@@ -162,3 +172,22 @@ def test_a_firing_whose_rules_ask_nothing_costs_three_statements(build: Build) -
         "SELECT",
         "UPDATE",
     ]
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("db_kind", ["postgres"], indirect=True)
+def test_a_value_too_long_for_its_column_is_bad_input(build: Build, db_url: str) -> None:
+    core = build()
+    pid = new_partnership(core.service)
+    fire(core.service, pid, MAIN_WALK[0])
+    before = db_snapshot(db_url)
+    too_long = pytest.raises(BadInput, match="does not fit the database: value too long")
+    with too_long:
+        core.service.add_partner("x" * 300)
+    with too_long:
+        fire(
+            core.service,
+            pid,
+            Step("submit_to_committee", KEYWORKER, "", BUSINESS_CASE | {"title": "t" * 600}),
+        )
+    assert db_snapshot(db_url) == before
