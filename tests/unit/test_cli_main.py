@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from pathlib import Path
+
 import click
 import pytest
 
 from ceop_workflow import cli
-from ceop_workflow.errors import Conflict, DefinitionError, StorageError
+from ceop_workflow.cli.app import App
+from ceop_workflow.errors import BadInput, Conflict, DefinitionError, StorageError
+from tests.support import write_config
 
 
 def run_main(error: Exception, capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
@@ -51,3 +56,12 @@ def test_a_bug_is_one_line_without_a_traceback(
     assert err == (
         "error: internal error: RuntimeError: first line (set CEOP_WORKFLOW_DEBUG=1 for details)\n"
     )
+
+
+def test_now_without_an_offset_is_local_time(tmp_path: Path) -> None:
+    config = write_config(tmp_path, "sqlite:///x.db")
+    assert App(config, "2026-07-01T10:30").clock.now() == datetime(2026, 7, 1, 9, 30, tzinfo=UTC)
+    assert App(config, "2026-01-01T10:30").clock.now() == datetime(2026, 1, 1, 10, 30, tzinfo=UTC)
+    assert App(config, "2026-07-01T10:30+02:00").clock.now().hour == 8
+    with pytest.raises(BadInput, match="--now: not an ISO 8601 time: 'tomorrow'"):
+        App(config, "tomorrow").clock  # noqa: B018 - building the clock is the check
