@@ -7,9 +7,9 @@ twice. Listeners let the timer and notification machinery join the same transact
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from typing import Any, Protocol
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy import bindparam, func, insert, select
 from sqlalchemy.orm import Session, joinedload
@@ -25,6 +25,7 @@ from ceop_workflow.engine.context import (
     PartnershipView,
 )
 from ceop_workflow.engine.definitions import Definition
+from ceop_workflow.engine.diff import diff
 from ceop_workflow.engine.fields import parse_data, to_json
 from ceop_workflow.engine.machine import Outcome
 from ceop_workflow.engine.rules import DEFAULT_REGISTRY
@@ -43,6 +44,9 @@ from ceop_workflow.store.models import (
     WorkflowDefinition,
 )
 from ceop_workflow.views import audit_view, iso, partnership_summary
+
+if TYPE_CHECKING:
+    from ceop_workflow.reports.measures import MonthlyMeasures
 
 # Statements of the hot path, built once: building one costs more than running it on SQLite.
 # The partner comes in the same query; only the partnership row is locked.
@@ -430,6 +434,36 @@ class Service:
             if version is None:
                 return self.catalog.latest(session, name).definition
             return self.catalog.machine(session, name, version).definition
+
+    def diff(self, name: str, old: int, new: int) -> dict[str, Any]:
+        """What changed from version `old` to `new`, and who sits in the states it touches."""
+        with self.db.reading() as session:
+            before = self.catalog.machine(session, name, old).definition
+            after = self.catalog.machine(session, name, new).definition
+            counts = dict(
+                session.execute(
+                    select(Partnership.state, func.count())
+                    .filter_by(workflow=name, workflow_version=old)
+                    .group_by(Partnership.state)
+                ).all()
+            )
+        changes = diff(before, after)
+        touched = [*changes.states_removed, *changes.states_changed]
+        return asdict(changes) | {
+            "name": name,
+            "from": old,
+            "to": new,
+            "partnerships_in_touched_states": {s: counts.get(s, 0) for s in touched},
+        }
+
+    def measures(self, month: date) -> MonthlyMeasures:
+        """The strategy's measures for `month` (its first day), as of now if it is not over."""
+        from ceop_workflow.reports.compute import compute_measures
+
+        with self.db.reading() as session:
+            return compute_measures(
+                session, month, self.settings.tz, now=self.clock.now(), catalog=self.catalog
+            )
 
     def workflow_versions(self) -> list[dict[str, Any]]:
         """Every stored workflow version, with how many partnerships are on it."""

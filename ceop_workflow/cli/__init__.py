@@ -18,6 +18,8 @@ import click
 from ceop_workflow.cli.app import App, fail
 from ceop_workflow.cli.partnerships import fire, keyworker, partner, partnership
 from ceop_workflow.cli.records import contact, contribution, review
+from ceop_workflow.cli.report import report
+from ceop_workflow.cli.web import serve, token, user
 from ceop_workflow.cli.workflows import init, workflows
 from ceop_workflow.errors import CeopWorkflowError, DefinitionError
 
@@ -55,6 +57,10 @@ for command in (
     contact,
     review,
     contribution,
+    report,
+    serve,
+    user,
+    token,
 ):
     cli.add_command(command)
 

@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from ceop_workflow.cli.app import App, emit, pass_app, table
+from ceop_workflow.cli.workflows import FORMATS, draw
 from ceop_workflow.errors import BadInput
 from ceop_workflow.service import FireRequest
 
@@ -49,11 +50,24 @@ def partnership_create(
 
 @partnership.command("show")
 @click.argument("partnership_id", type=int)
+@click.option(
+    "--diagram",
+    "diagram",
+    type=FORMATS,
+    is_flag=False,
+    flag_value="mermaid",
+    help="Instead, draw the workflow marking where it stands and the path it took.",
+)
 @JSON
 @pass_app
-def partnership_show(app: App, partnership_id: int, as_json: bool) -> None:
+def partnership_show(app: App, partnership_id: int, diagram: str | None, as_json: bool) -> None:
     """State, tier, keyworker, objectives, history and what may fire next."""
     p = app.service.show(partnership_id)
+    if diagram:
+        definition = app.service.definition(p["workflow"], p["workflow_version"])
+        path = tuple(h["dest"] for h in p["history"])
+        click.echo(draw(definition, diagram, p["state"], path))
+        return
     lines = [
         f"#{p['id']} {p['partner']} — {p['workflow']} v{p['workflow_version']}",
         f"state:      {p['state']} (since {p['state_entered_at']})",

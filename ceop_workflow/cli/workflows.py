@@ -8,7 +8,7 @@ import click
 
 from ceop_workflow.cli.app import App, emit, pass_app, table
 from ceop_workflow.engine.definitions import Definition
-from ceop_workflow.engine.diagram import mermaid
+from ceop_workflow.engine.diagram import dot, mermaid
 from ceop_workflow.errors import DefinitionError
 
 
@@ -111,10 +111,87 @@ def show(app: App, name: str, version: int | None, as_json: bool) -> None:
     emit(result, as_json, "\n".join(lines))
 
 
+FORMATS = click.Choice(["mermaid", "dot", "svg"])
+
+
 @workflows.command()
 @click.argument("name")
 @click.option("--version", "version", type=int, help="A stored version (default: the newest).")
+@click.option("--format", "fmt", type=FORMATS, default="mermaid", show_default=True)
 @pass_app
-def diagram(app: App, name: str, version: int | None) -> None:
-    """The workflow as a Mermaid state diagram."""
-    click.echo(mermaid(app.service.definition(name, version)))
+def diagram(app: App, name: str, version: int | None, fmt: str) -> None:
+    """The workflow as a Mermaid or Graphviz diagram, or a self-contained SVG."""
+    click.echo(draw(app.service.definition(name, version), fmt))
+
+
+def draw(
+    definition: Definition, fmt: str, current: str | None = None, path: tuple[str, ...] = ()
+) -> str:
+    """A diagram in one of FORMATS, marking the current state and the path taken."""
+    from ceop_workflow.engine.diagram_svg import svg
+
+    drawers = {"mermaid": mermaid, "dot": dot, "svg": svg}
+    return drawers[fmt](definition, current, path)
+
+
+@workflows.command()
+@click.argument("name")
+@click.argument("old", type=int)
+@click.argument("new", type=int)
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@pass_app
+def diff(app: App, name: str, old: int, new: int, as_json: bool) -> None:
+    """States and transitions added, removed and changed from version OLD to NEW."""
+    result = app.service.diff(name, old, new)
+    lines = [f"{name}: v{old} -> v{new}"]
+    for key in ("states", "transitions"):
+        for change in ("added", "removed", "changed"):
+            items = result[f"{key}_{change}"]
+            if items:
+                lines.append(f"  {key} {change}: {', '.join(items)}")
+    if len(lines) == 1:
+        lines.append("  no difference")
+    for state, count in result["partnerships_in_touched_states"].items():
+        lines.append(f"  {count} partnership(s) on v{old} in {state}")
+    emit(result, as_json, "\n".join(lines))
+
+
+@workflows.command()
+@click.argument("name")
+@click.option("--to", "to_version", type=int, required=True, help="The version to move to.")
+@click.option(
+    "--map",
+    "mapping",
+    multiple=True,
+    metavar="OLD=NEW",
+    help="Where partnerships in a state the new version lacks should go.",
+)
+@click.option("--actor", required=True, metavar="EMAIL", help="Who migrates (for the audit trail).")
+@click.option("--dry-run", is_flag=True, help="Print what would change, change nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@pass_app
+def migrate(
+    app: App,
+    name: str,
+    to_version: int,
+    mapping: tuple[str, ...],
+    actor: str,
+    dry_run: bool,
+    as_json: bool,
+) -> None:
+    """Move running partnerships of NAME to another version; all of them or none."""
+    from ceop_workflow.cli.partnerships import parse_pairs
+    from ceop_workflow.migration import Migrator
+
+    pairs = {old: new[-1] for old, new in parse_pairs(mapping, "--map").items()}
+    service = app.service
+    migrator = Migrator(service.db, service.catalog, service.clock, service.listeners)
+    result = migrator.migrate(name, to_version, pairs, actor.lower(), dry_run=dry_run)
+    verb = "would move" if dry_run else "moved"
+    lines = [f"{verb} {len(result['moves'])} partnership(s) of {name} to v{to_version}"]
+    lines += [
+        f"  #{m['partnership_id']} {m['partner']}: v{m['from_version']} {m['from_state']}"
+        f" -> v{to_version} {m['to_state']}"
+        for m in result["moves"]
+    ]
+    emit(result, as_json, "\n".join(lines))

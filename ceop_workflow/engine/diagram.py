@@ -25,3 +25,26 @@ def mermaid(definition: Definition, current: str | None = None, path: Iterable[s
         lines.append("    classDef current fill:#fd6,stroke:#a60,stroke-width:3px")
         lines.append(f"    class {current} current")
     return "\n".join(lines)
+
+
+def dot(definition: Definition, current: str | None = None, path: Iterable[str] = ()) -> str:
+    """A Graphviz `digraph`; `current` is drawn bold, the states of `path` dashed."""
+    visited = set(path)
+    lines = [f'digraph "{definition.name}_v{definition.version}" {{', "  rankdir=LR;"]
+    lines.append('  node [shape=box, style=rounded, fontname="Helvetica"];')
+    lines.append('  __start [shape=point, label=""];')
+    lines.append(f"  __start -> {definition.initial};")
+    for state in definition.states.values():
+        attributes = ["peripheries=2"] if state.terminal else []
+        if state.name == current:
+            attributes += ["penwidth=3", 'style="rounded,bold,filled"', 'fillcolor="#ffdd66"']
+        elif state.name in visited:
+            attributes.append('style="rounded,dashed"')
+        lines.append(
+            f"  {state.name} [{', '.join(attributes)}];" if attributes else f"  {state.name};"
+        )
+    for t in definition.transitions:
+        for source in t.sources:
+            lines.append(f'  {source} -> {t.dest} [label="{t.trigger}"];')
+    lines.append("}")
+    return "\n".join(lines)

@@ -3,8 +3,8 @@
 The ORM refuses to update or delete an AuditEntry, but a bulk `update(AuditEntry)` or plain SQL
 goes around the ORM; these triggers refuse it on both dialects.
 
-Revision ID: 0002
-Revises: 0001
+Revision ID: 0003
+Revises: 0002
 Create Date: 2026-11-28 18:00:00
 """
 
@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from alembic import op
 
-revision = "0002"
-down_revision = "0001"
+revision = "0003"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,153 @@
+"""Moving running partnerships to another version of their workflow: all of them, or none.
+
+A state the new version no longer has needs a mapping (`--map OLD=NEW`); without one the
+migration is refused before anything changes, naming the partnerships in the way. Each moved
+partnership gets an audit entry; listeners (the timers) recompute its duties in the same
+transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol, runtime_checkable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ceop_workflow.catalog import Catalog
+from ceop_workflow.clock import Clock
+from ceop_workflow.engine.definitions import Definition
+from ceop_workflow.errors import BadInput, Refused
+from ceop_workflow.store.db import Database
+from ceop_workflow.store.models import AuditEntry, Partnership
+
+
+@runtime_checkable
+class MigrationListener(Protocol):
+    """Told about each partnership moved to another version, inside the migration's transaction."""
+
+    def migrated(
+        self,
+        session: Session,
+        partnership: Partnership,
+        old: Definition,
+        new: Definition,
+        old_state: str,
+    ) -> None:
+        """Recompute whatever depends on the definition (timers)."""
+
+
+@dataclass(frozen=True)
+class Move:
+    """One partnership's planned move."""
+
+    partnership_id: int
+    partner: str
+    from_version: int
+    from_state: str
+    to_state: str
+
+
+class Migrator:
+    """Plans and applies a migration of one workflow to one version."""
+
+    def __init__(
+        self, database: Database, catalog: Catalog, clock: Clock, listeners: Sequence[object] = ()
+    ) -> None:
+        self.db = database
+        self.catalog = catalog
+        self.clock = clock
+        self.listeners = [x for x in listeners if isinstance(x, MigrationListener)]
+
+    def migrate(
+        self,
+        name: str,
+        to_version: int,
+        mapping: Mapping[str, str],
+        actor: str,
+        dry_run: bool = False,
+    ) -> dict[str, Any]:
+        """Move every running partnership of `name` to `to_version`; one transaction."""
+        with self.db.unit_of_work() as session:
+            target = self.catalog.machine(session, name, to_version).definition
+            for old_state, new_state in mapping.items():
+                if new_state not in target.states:
+                    raise BadInput(
+                        f"--map {old_state}={new_state}: version {to_version} has no state "
+                        f"{new_state!r}; its states: {', '.join(target.states)}"
+                    )
+            rows = session.scalars(
+                select(Partnership)
+                .filter(Partnership.workflow == name, Partnership.workflow_version != to_version)
+                .order_by(Partnership.id)
+                .with_for_update()
+            ).all()
+            moves, blocked = self._plan(session, rows, target, mapping)
+            if blocked:
+                raise Refused(
+                    f"cannot migrate {name} to v{to_version}: no mapping for "
+                    + "; ".join(f"{state} (partnerships {ids})" for state, ids in blocked.items())
+                    + " — give --map OLD=NEW for each"
+                )
+            if not dry_run:
+                self._apply(session, rows, moves, target, actor)
+        return {
+            "name": name,
+            "to": to_version,
+            "dry_run": dry_run,
+            "moves": [m.__dict__ for m in moves],
+        }
+
+    def _plan(
+        self,
+        session: Session,
+        rows: Sequence[Partnership],
+        target: Definition,
+        mapping: Mapping[str, str],
+    ) -> tuple[list[Move], dict[str, str]]:
+        moves: list[Move] = []
+        blocked: dict[str, list[int]] = {}
+        for p in rows:
+            current = self.catalog.machine(session, p.workflow, p.workflow_version).definition
+            if current.states[p.state].terminal:
+                continue  # finished partnerships keep the version they finished on
+            to_state = mapping.get(p.state, p.state)
+            if to_state not in target.states:
+                blocked.setdefault(p.state, []).append(p.id)
+                continue
+            moves.append(Move(p.id, p.partner.name, p.workflow_version, p.state, to_state))
+        return moves, {state: ", ".join(map(str, ids)) for state, ids in blocked.items()}
+
+    def _apply(
+        self,
+        session: Session,
+        rows: Sequence[Partnership],
+        moves: list[Move],
+        target: Definition,
+        actor: str,
+    ) -> None:
+        now = self.clock.now()
+        by_id = {p.id: p for p in rows}
+        for move in moves:
+            p = by_id[move.partnership_id]
+            old = self.catalog.machine(session, p.workflow, p.workflow_version).definition
+            p.workflow_version = target.version
+            if move.to_state != move.from_state:
+                p.state = move.to_state
+            session.add(
+                AuditEntry(
+                    partnership_id=p.id,
+                    at=now,
+                    actor=actor,
+                    role="admin",
+                    trigger="migrate",
+                    source=move.from_state,
+                    dest=move.to_state,
+                    workflow_version=target.version,
+                    comment=f"migrated from v{move.from_version} to v{target.version}",
+                    data={"from_version": move.from_version, "to_version": target.version},
+                )
+            )
+            for listener in self.listeners:
+                listener.migrated(session, p, old, target, move.from_state)

@@ -1,0 +1,285 @@
+"""Draining the outbox: claim due messages, send them outside any transaction, record outcomes.
+
+No transaction is held while a message is sent (PITFALLS): claim in one short transaction,
+commit, render and send, then record each outcome in another short transaction. A drainer that
+dies mid-send leaves its rows `sending`; once the claim expires another drainer takes them
+again, with the same Message-ID, so a receiver can spot the one possible duplicate. Outcomes:
+sent; a temporary failure goes back to `pending` with a doubling delay; a permanent failure,
+or a temporary one on the last allowed attempt, makes a dead letter.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from typing import Any
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.orm import Session
+
+from ceop_workflow.config import Settings
+from ceop_workflow.errors import BadInput
+from ceop_workflow.notify import message
+from ceop_workflow.notify.outbox import DEAD, PENDING, SENDING, SENT
+from ceop_workflow.notify.render import TemplateRenderer
+from ceop_workflow.notify.transports import (
+    SendResult,
+    SendStatus,
+    Transport,
+    transport_from_settings,
+)
+from ceop_workflow.store.db import Database
+from ceop_workflow.store.models import OutboxMessage
+
+log = logging.getLogger(__name__)
+
+# Doubling stops here, so a long outage does not push retries days into the future.
+MAX_RETRY_DELAY = timedelta(hours=6)
+
+
+@dataclass(frozen=True)
+class DrainReport:
+    """What one drain did. `lost` counts outcomes not recorded because the claim had expired."""
+
+    claimed: int = 0
+    sent: int = 0
+    retrying: int = 0
+    dead: int = 0
+    lost: int = 0
+
+    def __add__(self, other: DrainReport) -> DrainReport:
+        return DrainReport(
+            self.claimed + other.claimed,
+            self.sent + other.sent,
+            self.retrying + other.retrying,
+            self.dead + other.dead,
+            self.lost + other.lost,
+        )
+
+
+@dataclass(frozen=True)
+class _Claimed:
+    id: int
+    message_id: str
+    template: str
+    recipients: list[str]
+    context: dict[str, Any]
+    partnership_id: int | None
+    attempts: int
+    created_at: datetime
+
+
+class OutboxSender:
+    """Sends due outbox messages with a transport, retrying with backoff, dead-lettering.
+
+    Safe to run in several processes at once against one database: each due row is claimed by
+    exactly one of them (SKIP LOCKED on PostgreSQL, BEGIN IMMEDIATE on SQLite).
+    """
+
+    def __init__(
+        self,
+        database: Database,
+        renderer: TemplateRenderer,
+        transport: Transport,
+        *,
+        sender: str,
+        max_attempts: int = 5,
+        retry_base_seconds: int = 60,
+        batch_size: int = 50,
+        claim_seconds: int = 900,
+    ) -> None:
+        if max_attempts < 1 or batch_size < 1 or claim_seconds < 1 or retry_base_seconds < 0:
+            raise BadInput("outbox limits must be positive")
+        self._database = database
+        self._renderer = renderer
+        self._transport = transport
+        self._sender = sender
+        self._max_attempts = max_attempts
+        self._retry_base = timedelta(seconds=retry_base_seconds)
+        self._batch_size = batch_size
+        # Longer than the slowest batch can take, or a second drainer would send it again.
+        self._claim_for = timedelta(seconds=claim_seconds)
+
+    @classmethod
+    def from_settings(
+        cls,
+        settings: Settings,
+        database: Database,
+        *,
+        renderer: TemplateRenderer | None = None,
+        transport: Transport | None = None,
+    ) -> OutboxSender:
+        """A sender configured by `settings.email`, with its templates folder and transport."""
+        return cls(
+            database,
+            renderer or TemplateRenderer.from_settings(settings),
+            transport or transport_from_settings(settings),
+            sender=settings.email.from_address,
+            max_attempts=settings.email.max_attempts,
+            retry_base_seconds=settings.email.retry_base_seconds,
+        )
+
+    def retry_delay(self, attempts: int) -> timedelta:
+        """How long to wait after the `attempts`-th failed attempt (doubling, capped)."""
+        doublings = min(max(attempts - 1, 0), 30)  # past the cap anyway; avoids overflow
+        return min(self._retry_base * (1 << doublings), MAX_RETRY_DELAY)
+
+    def drain(self, now: datetime, *, max_batches: int = 10) -> DrainReport:
+        """Send what is due at `now`, batch after batch, until none is left or `max_batches`."""
+        report = DrainReport()
+        for _ in range(max_batches):
+            batch = self.drain_batch(now)
+            report += batch
+            if batch.claimed < self._batch_size:
+                break
+        return report
+
+    def drain_batch(self, now: datetime) -> DrainReport:
+        """Claim up to one batch of due messages, send them, and record each outcome."""
+        with self._database.unit_of_work() as session:
+            reaped = self._reap(session, now)
+            claimed = self._claim(session, now)
+        if not claimed:
+            return DrainReport(dead=reaped)
+        results = self._send(claimed)
+        report = DrainReport(claimed=len(claimed), dead=reaped)
+        with self._database.unit_of_work() as session:
+            for row, result in zip(claimed, results, strict=True):
+                report += self._record(session, row, result, now)
+        return report
+
+    def _reap(self, session: Session, now: datetime) -> int:
+        # A claim that expired on its last allowed attempt: the drainer died mid-send that
+        # often, so the message itself may be what kills it.
+        result = session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.status == SENDING,
+                OutboxMessage.claimed_until <= now,
+                OutboxMessage.attempts >= self._max_attempts,
+            )
+            .values(
+                status=DEAD,
+                claimed_until=None,
+                last_error=f"no outcome after {self._max_attempts} attempts "
+                "(the sender stopped while sending)",
+            )
+            .execution_options(synchronize_session=False)
+        )
+        reaped = int(getattr(result, "rowcount", 0) or 0)
+        if reaped:
+            log.warning("outbox: %d messages dead-lettered after interrupted sends", reaped)
+        return reaped
+
+    def _claim(self, session: Session, now: datetime) -> list[_Claimed]:
+        due = or_(
+            and_(OutboxMessage.status == PENDING, OutboxMessage.next_attempt_at <= now),
+            and_(OutboxMessage.status == SENDING, OutboxMessage.claimed_until <= now),
+        )
+        ids = (
+            select(OutboxMessage.id)
+            .where(due)
+            .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+            .limit(self._batch_size)
+        )
+        if session.get_bind().dialect.name == "postgresql":
+            ids = ids.with_for_update(skip_locked=True)
+        rows = session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(ids.scalar_subquery()))
+            .values(
+                status=SENDING,
+                claimed_until=now + self._claim_for,
+                attempts=OutboxMessage.attempts + 1,
+            )
+            .returning(
+                OutboxMessage.id,
+                OutboxMessage.message_id,
+                OutboxMessage.template,
+                OutboxMessage.recipients,
+                OutboxMessage.context,
+                OutboxMessage.partnership_id,
+                OutboxMessage.attempts,
+                OutboxMessage.created_at,
+            )
+            .execution_options(synchronize_session=False)
+        ).all()
+        return sorted((_Claimed(*row) for row in rows), key=lambda claimed: claimed.id)
+
+    def _send(self, claimed: Sequence[_Claimed]) -> list[SendResult]:
+        results: dict[int, SendResult] = {}
+        built: list[tuple[int, EmailMessage]] = []
+        for row in claimed:
+            try:
+                built.append((row.id, self._build(row)))
+            except BadInput as exc:
+                reason = f"cannot build the message: {exc}"
+                results[row.id] = SendResult(row.message_id, SendStatus.PERMANENT, reason)
+        if built:
+            for (row_id, _), result in zip(built, self._hand_over(built), strict=True):
+                results[row_id] = result
+        return [results[row.id] for row in claimed]
+
+    def _build(self, row: _Claimed) -> EmailMessage:
+        headers = {"X-Ceop-Template": row.template}
+        if row.partnership_id is not None:
+            headers["X-Ceop-Partnership"] = str(row.partnership_id)
+        return message.build_email(
+            self._renderer.render(row.template, row.context),
+            self._sender,
+            row.recipients,
+            row.message_id,
+            headers=headers,
+            date=row.created_at,
+        )
+
+    def _hand_over(self, built: Sequence[tuple[int, EmailMessage]]) -> list[SendResult]:
+        emails = [email for _, email in built]
+        try:
+            results = self._transport.send_batch(emails)
+        except Exception as exc:
+            # Transports report failures instead of raising; this is a bug, so log it in full,
+            # but still leave the messages to be retried rather than stuck until the claim ends.
+            log.exception("outbox: the transport failed unexpectedly")
+            reason = f"the transport failed unexpectedly: {type(exc).__name__}: {exc}"
+            return [SendResult(str(e["Message-ID"]), SendStatus.TEMPORARY, reason) for e in emails]
+        if len(results) != len(emails):
+            reason = f"the transport returned {len(results)} results for {len(emails)} messages"
+            log.error("outbox: %s", reason)
+            return [SendResult(str(e["Message-ID"]), SendStatus.TEMPORARY, reason) for e in emails]
+        return results
+
+    def _record(
+        self, session: Session, row: _Claimed, result: SendResult, now: datetime
+    ) -> DrainReport:
+        values: dict[str, Any] = {"claimed_until": None, "last_error": result.reason or None}
+        if result.status is SendStatus.SENT:
+            values |= {"status": SENT, "sent_at": now}
+            report = DrainReport(sent=1)
+        elif result.status is SendStatus.TEMPORARY and row.attempts < self._max_attempts:
+            values |= {"status": PENDING, "next_attempt_at": now + self.retry_delay(row.attempts)}
+            report = DrainReport(retrying=1)
+        else:
+            if result.status is SendStatus.TEMPORARY:
+                values["last_error"] = f"gave up after {row.attempts} attempts: {result.reason}"
+            values["status"] = DEAD
+            report = DrainReport(dead=1)
+            log.warning("outbox: message %d is a dead letter: %s", row.id, values["last_error"])
+        # Only while our claim stands: after it expired another drainer owns the row.
+        outcome = session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.id == row.id,
+                OutboxMessage.status == SENDING,
+                OutboxMessage.attempts == row.attempts,
+            )
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+        if not getattr(outcome, "rowcount", 0):
+            log.warning("outbox: message %d was claimed again before its outcome was saved", row.id)
+            return DrainReport(lost=1)
+        return report
