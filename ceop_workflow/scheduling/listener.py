@@ -56,7 +56,11 @@ class TimerListener:
         state = definition.states[outcome.dest]
         if state.terminal:
             resolve_alerts(session, partnership.id, ctx.now, f"partnership {state.name}", None)
-        start_timers(session, partnership, state.timers, ctx.now, self.settings.tz)
+        # From the partnership's own entry moment: with a fixed clock the service may set it a
+        # microsecond past `now`, and rows must not look older than the stay they belong to.
+        start_timers(
+            session, partnership, state.timers, partnership.state_entered_at, self.settings.tz
+        )
 
     def recorded(self, session: Session, partnership: Partnership, kind: str, row: object) -> None:
         """A contact moves the idle clock; a review meets a recurring duty."""
