@@ -52,7 +52,9 @@ class TimerListener:
         if not outcome.moved:
             return
         session.flush()
-        rows.cancel_pending(session, partnership.id, ctx.now)
+        left = definition.states.get(outcome.source)
+        if left is None or left.timers:  # a state without timers has no duties to cancel
+            rows.cancel_pending(session, partnership.id, ctx.now)
         state = definition.states[outcome.dest]
         if state.terminal:
             resolve_alerts(session, partnership.id, ctx.now, f"partnership {state.name}", None)

@@ -51,13 +51,19 @@ def start_timers(
     facts = facts_of(p)
     anchor = annual_anchor(p, tz)
     placed = 0
+    fresh: list[Planned] = []
     for timer in timers:
         if timer.kind == "every":
             placed += place_every(session, facts, timer, anchor, now, now, tz) is not None
-            continue
-        for planned in entry_rows(facts, timer, now, tz, anchor):
-            placed += rows.place(session, planned, now) == rows.PENDING
-    return placed
+        elif timer.kind == "before":
+            # Keyed by the date: a notice cancelled when the state was left comes back.
+            for planned in entry_rows(facts, timer, now, tz, anchor):
+                placed += rows.place(session, planned, now) == rows.PENDING
+        else:
+            # Keyed by this stay's start, so new: one statement for all of them.
+            fresh += entry_rows(facts, timer, now, tz, anchor)
+    rows.insert_many(session, fresh, now)
+    return placed + len(fresh)
 
 
 def place_every(

@@ -158,7 +158,9 @@ def test_a_firing_whose_rules_ask_nothing_costs_three_statements(build: Build) -
     statements: list[str] = []
 
     def record(_conn: object, _cursor: object, statement: str, *_: object) -> None:
-        statements.append(statement.split()[0].upper())
+        # Writing the duties of the state entered is the timer listener's part (tests/daemon).
+        if " timers " not in statement:
+            statements.append(statement.split()[0].upper())
 
     event.listen(core.database.engine, "before_cursor_execute", record)
     try:
