@@ -59,7 +59,10 @@ class TemplateRenderer:
 
     def __init__(self, folder: Path, *, max_output_bytes: int = MAX_OUTPUT_BYTES) -> None:
         if not folder.is_dir():
-            raise ConfigError(f"templates folder {folder} does not exist")
+            raise ConfigError(
+                f"templates folder {folder} does not exist: point general.templates_dir at the "
+                "folder of email templates (the shipped one is notifications/)"
+            )
         self._folder = folder
         self._max_output_bytes = max_output_bytes
         self._sources = _read_sources(folder)
@@ -187,6 +190,28 @@ class TemplateRenderer:
             return None
         # The file name (not the full path) is what tracebacks and errors show.
         return source, file, lambda: True
+
+
+def template_names(folder: Path) -> frozenset[str]:
+    """The messages in a templates folder (all three parts present), from the listing alone.
+
+    Cheap enough to call on every start: nothing is read or compiled. A missing folder is a
+    `ConfigError` that names it and the setting that points at it.
+    """
+    try:
+        files = {path.name for path in folder.iterdir() if path.is_file()}
+    except FileNotFoundError:
+        raise ConfigError(
+            f"templates folder {folder} does not exist: point general.templates_dir at the "
+            "folder of email templates (the shipped one is notifications/)"
+        ) from None
+    except OSError as exc:
+        raise ConfigError(f"cannot list templates folder {folder}: {exc.strerror}") from None
+    return frozenset(
+        name
+        for name in {_message_name(file) for file in files}
+        if name is not None and all(name + sfx in files for sfx in _PART_SUFFIXES)
+    )
 
 
 def _read_sources(folder: Path) -> dict[str, str]:
