@@ -1,4 +1,5 @@
-"""A real SMTP server (aiosmtpd) on loopback that tests can make refuse, need a login or TLS."""
+"""A real SMTP server (aiosmtpd) on loopback that tests can make refuse, need a login or TLS;
+and `outbox_db`, an empty migrated database, once on SQLite and once on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -14,6 +15,9 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
+
+from ceop_workflow.store.db import Database
+from tests.integration.databases import KINDS, emptied, postgres_database, sqlite_database
 
 HOST = "127.0.0.1"
 SMTP_USER = "ceop-sender"
@@ -187,3 +191,24 @@ def smtp_starttls_server(loopback_certificate: Certificate) -> Iterator[SmtpServ
 def smtps_server(loopback_certificate: Certificate) -> Iterator[SmtpServer]:
     """An SMTP server that speaks TLS from the first byte (port 465 style)."""
     yield from _serve(Handler(), ssl_context=loopback_certificate.server_context)
+
+
+@pytest.fixture(scope="session")
+def notify_postgres_url() -> Iterator[str]:
+    """One migrated PostgreSQL database for the session's notification tests."""
+    with postgres_database() as url:
+        yield url
+
+
+@pytest.fixture(params=KINDS)
+def outbox_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    """An empty migrated database: a SQLite file, then PostgreSQL (emptied for each test)."""
+    if request.param == "sqlite":
+        with sqlite_database(tmp_path) as db:
+            yield db
+        return
+    db = emptied(request.getfixturevalue("notify_postgres_url"))
+    try:
+        yield db
+    finally:
+        db.dispose()

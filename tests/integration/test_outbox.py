@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import threading
-import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import select
 
 from ceop_workflow.errors import NotFound, Refused
 from ceop_workflow.notify.drain import OutboxSender
@@ -41,7 +38,6 @@ from ceop_workflow.store.models import OutboxMessage
 SHIPPED = Path(__file__).resolve().parents[2] / "notifications"
 T0 = datetime(2025, 12, 1, 9, 0, tzinfo=UTC)
 SENDER = "partnerships@ceop.example"
-POSTGRES_URL = os.environ.get("CEOP_TEST_POSTGRES_URL", "")
 
 
 class ScriptedTransport:
@@ -67,38 +63,9 @@ class ScriptedTransport:
         return results
 
 
-@pytest.fixture(
-    params=[
-        "sqlite",
-        pytest.param("postgresql", marks=pytest.mark.postgres),
-    ]
-)
-def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
-    if request.param == "sqlite":
-        db = Database(f"sqlite:///{tmp_path / 'outbox.db'}")
-        migrate.upgrade(db)
-        yield db
-        db.dispose()
-        return
-    if not POSTGRES_URL:
-        pytest.skip("set CEOP_TEST_POSTGRES_URL to run against PostgreSQL")
-    yield from _postgres_database()
-
-
-def _postgres_database() -> Iterator[Database]:
-    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    name = f"ceop_test_{uuid.uuid4().hex[:12]}"
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    db = Database(make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False))
-    try:
-        migrate.upgrade(db)
-        yield db
-    finally:
-        db.dispose()
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-        admin.dispose()
+@pytest.fixture
+def database(outbox_db: Database) -> Database:
+    return outbox_db
 
 
 @pytest.fixture(scope="module")
