@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from ceop_workflow.config import Settings
 from ceop_workflow.errors import BadInput
 from ceop_workflow.notify import message
+from ceop_workflow.notify.digest import Digester, DigestRule
 from ceop_workflow.notify.outbox import DEAD, PENDING, SENDING, SENT
 from ceop_workflow.notify.render import TemplateRenderer
 from ceop_workflow.notify.transports import (
@@ -42,22 +43,19 @@ MAX_RETRY_DELAY = timedelta(hours=6)
 
 @dataclass(frozen=True)
 class DrainReport:
-    """What one drain did. `lost` counts outcomes not recorded because the claim had expired."""
+    """What one drain did. `lost` counts outcomes not recorded because the claim had expired;
+    `digests` the digests made and `folded` the (reminder, recipient) pairs folded into them."""
 
     claimed: int = 0
     sent: int = 0
     retrying: int = 0
     dead: int = 0
     lost: int = 0
+    digests: int = 0
+    folded: int = 0
 
     def __add__(self, other: DrainReport) -> DrainReport:
-        return DrainReport(
-            self.claimed + other.claimed,
-            self.sent + other.sent,
-            self.retrying + other.retrying,
-            self.dead + other.dead,
-            self.lost + other.lost,
-        )
+        return DrainReport(*(a + b for a, b in zip(astuple(self), astuple(other), strict=True)))
 
 
 @dataclass(frozen=True)
@@ -90,6 +88,7 @@ class OutboxSender:
         retry_base_seconds: int = 60,
         batch_size: int = 50,
         claim_seconds: int = 900,
+        digester: Digester | None = None,
     ) -> None:
         if max_attempts < 1 or batch_size < 1 or claim_seconds < 1 or retry_base_seconds < 0:
             raise BadInput("outbox limits must be positive")
@@ -102,6 +101,7 @@ class OutboxSender:
         self._batch_size = batch_size
         # Longer than the slowest batch can take, or a second drainer would send it again.
         self._claim_for = timedelta(seconds=claim_seconds)
+        self._digester = digester
 
     @classmethod
     def from_settings(
@@ -112,14 +112,19 @@ class OutboxSender:
         renderer: TemplateRenderer | None = None,
         transport: Transport | None = None,
     ) -> OutboxSender:
-        """A sender configured by `settings.email`, with its templates folder and transport."""
+        """A sender configured by `settings.email`: templates, transport, digests."""
+        renderer = renderer or TemplateRenderer.from_settings(settings)
+        sender = settings.email.from_address
         return cls(
             database,
-            renderer or TemplateRenderer.from_settings(settings),
+            renderer,
             transport or transport_from_settings(settings),
-            sender=settings.email.from_address,
+            sender=sender,
             max_attempts=settings.email.max_attempts,
             retry_base_seconds=settings.email.retry_base_seconds,
+            digester=Digester(
+                DigestRule.from_settings(settings), renderer, message.domain_of(sender)
+            ),
         )
 
     def retry_delay(self, attempts: int) -> timedelta:
@@ -141,11 +146,18 @@ class OutboxSender:
         """Claim up to one batch of due messages, send them, and record each outcome."""
         with self._database.unit_of_work() as session:
             reaped = self._reap(session, now)
+            # Before the claim, so that the digests go out in this very batch.
+            fold = self._digester.fold(session, now) if self._digester else None
             claimed = self._claim(session, now)
+        start = DrainReport(
+            dead=reaped,
+            digests=fold.digests if fold else 0,
+            folded=fold.folded if fold else 0,
+        )
         if not claimed:
-            return DrainReport(dead=reaped)
+            return start
         results = self._send(claimed)
-        report = DrainReport(claimed=len(claimed), dead=reaped)
+        report = start + DrainReport(claimed=len(claimed))
         with self._database.unit_of_work() as session:
             for row, result in zip(claimed, results, strict=True):
                 report += self._record(session, row, result, now)

@@ -112,18 +112,28 @@ class TemplateRenderer:
         something the sandbox forbids, uses a variable the context lacks, or renders more than
         the output cap; `BadInput` if the context holds anything but plain data.
         """
-        if name not in self._messages:
-            known = ", ".join(sorted(self._messages)) or "none"
-            raise TemplateError(f"unknown template {name!r}; known templates: {known}")
-        plain = _plain_context(name, context)
-        subject = _LINE_BREAKS.sub(" ", self._render_part(name, SUBJECT_SUFFIX, plain)).strip()
-        if not subject:
-            raise TemplateError(f"template {name!r}: {name}{SUBJECT_SUFFIX} renders empty")
+        plain = self._checked(name, context)
         return RenderedMessage(
-            subject=subject,
+            subject=self._subject(name, plain),
             text=self._render_part(name, TEXT_SUFFIX, plain),
             html=self._render_part(name, HTML_SUFFIX, plain),
         )
+
+    def render_subject(self, name: str, context: Mapping[str, object]) -> str:
+        """Only the one-line subject of message `name`; fails as `render` does."""
+        return self._subject(name, self._checked(name, context))
+
+    def _checked(self, name: str, context: Mapping[str, object]) -> dict[str, object]:
+        if name not in self._messages:
+            known = ", ".join(sorted(self._messages)) or "none"
+            raise TemplateError(f"unknown template {name!r}; known templates: {known}")
+        return _plain_context(name, context)
+
+    def _subject(self, name: str, plain: Mapping[str, object]) -> str:
+        subject = _LINE_BREAKS.sub(" ", self._render_part(name, SUBJECT_SUFFIX, plain)).strip()
+        if not subject:
+            raise TemplateError(f"template {name!r}: {name}{SUBJECT_SUFFIX} renders empty")
+        return subject
 
     def validate_all(self) -> list[str]:
         """Every problem in the folder, one line each; an empty list means all is well.
