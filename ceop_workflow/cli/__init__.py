@@ -16,6 +16,7 @@ from pathlib import Path
 import click
 
 from ceop_workflow.cli.app import App, fail
+from ceop_workflow.cli.notifications import notifications, outbox
 from ceop_workflow.cli.partnerships import fire, keyworker, partner, partnership
 from ceop_workflow.cli.records import contact, contribution, review
 from ceop_workflow.cli.workflows import init, workflows
@@ -55,6 +56,8 @@ for command in (
     contact,
     review,
     contribution,
+    notifications,
+    outbox,
 ):
     cli.add_command(command)
 

@@ -215,23 +215,11 @@ class Digester:
         return digest_id, folded if digest_id is not None else []
 
     def _item(self, row: _Reminder, day: date) -> dict[str, Any] | None:
-        context = row.context
         try:
-            summary = self._renderer.render_subject(row.template, context)
+            return digest_item(self._renderer, row.template, row.context, day, row.id)
         except BadInput as exc:
             log.warning("outbox: reminder %d left out of a digest: %s", row.id, exc)
             return None
-        item: dict[str, Any] = {
-            "kind": row.template,
-            "partnership": context.get("partnership") or {},
-            "due": str(context.get("due") or context.get("escalate_on") or day.isoformat()),
-            "summary": summary,
-            "link": str(context.get("link") or ""),
-            "outbox_id": row.id,
-        }
-        if row.template == "review_overdue":
-            item["review_kind"] = str(context.get("review_kind") or "monthly")
-        return item
 
     def _account(self, session: Session, row: _Reminder, digests: Mapping[str, int]) -> None:
         """Split `row` so each of its recipients is in exactly one row: sent or digested."""
@@ -268,6 +256,30 @@ class Digester:
                     "digest_id": digests[address],
                 },
             )
+
+
+def digest_item(
+    renderer: TemplateRenderer,
+    template: str,
+    context: Mapping[str, Any],
+    day: date,
+    outbox_id: int | None = None,
+) -> dict[str, Any]:
+    """One item of a digest standing for reminder `template` with `context`.
+
+    Its summary is the reminder's own subject; `TemplateError` if that cannot be rendered.
+    """
+    item: dict[str, Any] = {
+        "kind": template,
+        "partnership": context.get("partnership") or {},
+        "due": str(context.get("due") or context.get("escalate_on") or day.isoformat()),
+        "summary": renderer.render_subject(template, context),
+        "link": str(context.get("link") or ""),
+        "outbox_id": outbox_id,
+    }
+    if template == "review_overdue":
+        item["review_kind"] = str(context.get("review_kind") or "monthly")
+    return item
 
 
 def _bounded(key: str) -> str:
