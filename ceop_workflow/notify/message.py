@@ -6,12 +6,18 @@ import hashlib
 import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from email import policy
 from email.message import EmailMessage
 from email.utils import format_datetime
 
 from ceop_workflow.errors import BadInput
 from ceop_workflow.notify.render import RenderedMessage
 
+# Headers are written with this policy. At Python's default of 78 a subject of 70-77 characters
+# is moved whole onto a continuation line and reads back with a leading space, and a non-ASCII
+# word at the end gains a space before it (CPython 3.11's folder). Lines of up to 998 characters
+# are what RFC 5322 allows; the parts are encoded (quoted-printable) before the switch, at 78.
+_HEADER_POLICY = policy.default.clone(max_line_length=998)
 _DOMAIN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?")
 _HEADER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]*")
 _ADDRESS = re.compile(r"[^\s@<>,;\"]+@[A-Za-z0-9.-]+")
@@ -91,6 +97,7 @@ def build_email(
         msg[name] = _no_line_breaks(name, value)
     msg.set_content(rendered.text)
     msg.add_alternative(rendered.html, subtype="html")
+    msg.policy = _HEADER_POLICY
     return msg
 
 

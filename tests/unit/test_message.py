@@ -106,3 +106,20 @@ def test_build_email_refuses_unsafe_input(change: dict[str, object], error: str)
 
     with pytest.raises(BadInput, match=error):
         build_email(**arguments)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("length", range(60, 100, 3))
+@pytest.mark.parametrize("last", ["a", "ü"])
+def test_subjects_read_back_exactly_whatever_their_length(length: int, last: str) -> None:
+    subject = ("Word " * 30)[: length - 1] + last
+    rendered = RenderedMessage(subject=subject, text="é" * 200 + "\n", html="<p>x</p>\n")
+    email = build_email(rendered, "a@ceop.example", ["b@ceop.example"], MID)
+
+    raw = email.as_bytes()
+
+    parsed = message_from_bytes(raw, policy=policy.default)
+    assert parsed["Subject"] == subject
+    text = parsed.get_body(preferencelist=("plain",))
+    assert text is not None and text.get_content() == "é" * 200 + "\n"
+    body = raw.split(b"\n\n", 1)[1]
+    assert max(len(line) for line in body.splitlines()) <= 78
