@@ -14,10 +14,10 @@ import logging
 from collections.abc import Sequence
 from dataclasses import astuple, dataclass
 from datetime import datetime, timedelta
-from email.message import EmailMessage
-from typing import Any
+from email.message import Message
+from typing import Any, cast
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import CursorResult, Table, and_, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from ceop_workflow.config import Settings
@@ -57,6 +57,9 @@ class DrainReport:
     def __add__(self, other: DrainReport) -> DrainReport:
         return DrainReport(*(a + b for a, b in zip(astuple(self), astuple(other), strict=True)))
 
+    def __sub__(self, other: DrainReport) -> DrainReport:
+        return DrainReport(*(a - b for a, b in zip(astuple(self), astuple(other), strict=True)))
+
 
 @dataclass(frozen=True)
 class _Claimed:
@@ -86,7 +89,7 @@ class OutboxSender:
         sender: str,
         max_attempts: int = 5,
         retry_base_seconds: int = 60,
-        batch_size: int = 50,
+        batch_size: int = 200,
         claim_seconds: int = 900,
         digester: Digester | None = None,
     ) -> None:
@@ -135,33 +138,38 @@ class OutboxSender:
     def drain(self, now: datetime, *, max_batches: int = 10) -> DrainReport:
         """Send what is due at `now`, batch after batch, until none is left or `max_batches`."""
         report = DrainReport()
-        for _ in range(max_batches):
-            batch = self.drain_batch(now)
+        for number in range(max_batches):
+            # Digests once: `now` stands still, so later batches would find the same reminders.
+            batch = self._drain_batch(now, fold=number == 0)
             report += batch
             if batch.claimed < self._batch_size:
                 break
         return report
 
     def drain_batch(self, now: datetime) -> DrainReport:
-        """Claim up to one batch of due messages, send them, and record each outcome."""
+        """Make the digests due, claim up to one batch, send it, and record each outcome."""
+        return self._drain_batch(now, fold=True)
+
+    def _drain_batch(self, now: datetime, *, fold: bool) -> DrainReport:
         with self._database.unit_of_work() as session:
             reaped = self._reap(session, now)
             # Before the claim, so that the digests go out in this very batch.
-            fold = self._digester.fold(session, now) if self._digester else None
+            folding = self._digester.fold(session, now) if fold and self._digester else None
             claimed = self._claim(session, now)
         start = DrainReport(
             dead=reaped,
-            digests=fold.digests if fold else 0,
-            folded=fold.folded if fold else 0,
+            digests=folding.digests if folding else 0,
+            folded=folding.folded if folding else 0,
         )
         if not claimed:
             return start
         results = self._send(claimed)
-        report = start + DrainReport(claimed=len(claimed))
         with self._database.unit_of_work() as session:
-            for row, result in zip(claimed, results, strict=True):
-                report += self._record(session, row, result, now)
-        return report
+            return (
+                start
+                + DrainReport(claimed=len(claimed))
+                + self._record(session, claimed, results, now)
+            )
 
     def _reap(self, session: Session, now: datetime) -> int:
         # A claim that expired on its last allowed attempt: the drainer died mid-send that
@@ -223,7 +231,7 @@ class OutboxSender:
 
     def _send(self, claimed: Sequence[_Claimed]) -> list[SendResult]:
         results: dict[int, SendResult] = {}
-        built: list[tuple[int, EmailMessage]] = []
+        built: list[tuple[int, Message]] = []
         for row in claimed:
             try:
                 built.append((row.id, self._build(row)))
@@ -235,7 +243,7 @@ class OutboxSender:
                 results[row_id] = result
         return [results[row.id] for row in claimed]
 
-    def _build(self, row: _Claimed) -> EmailMessage:
+    def _build(self, row: _Claimed) -> Message:
         headers = {"X-Ceop-Template": row.template}
         if row.partnership_id is not None:
             headers["X-Ceop-Partnership"] = str(row.partnership_id)
@@ -248,7 +256,7 @@ class OutboxSender:
             date=row.created_at,
         )
 
-    def _hand_over(self, built: Sequence[tuple[int, EmailMessage]]) -> list[SendResult]:
+    def _hand_over(self, built: Sequence[tuple[int, Message]]) -> list[SendResult]:
         emails = [email for _, email in built]
         try:
             results = self._transport.send_batch(emails)
@@ -264,34 +272,80 @@ class OutboxSender:
             return [SendResult(str(e["Message-ID"]), SendStatus.TEMPORARY, reason) for e in emails]
         return results
 
-    def _record(
-        self, session: Session, row: _Claimed, result: SendResult, now: datetime
-    ) -> DrainReport:
-        values: dict[str, Any] = {"claimed_until": None, "last_error": result.reason or None}
+    def _outcome(
+        self, row: _Claimed, result: SendResult, now: datetime
+    ) -> tuple[DrainReport, dict[str, Any]]:
+        """What becomes of `row` after `result`: its report and the columns to write."""
+        values: dict[str, Any] = {
+            "b_error": result.reason or None,
+            "b_sent_at": None,
+            "b_next": None,
+        }
         if result.status is SendStatus.SENT:
-            values |= {"status": SENT, "sent_at": now}
-            report = DrainReport(sent=1)
-        elif result.status is SendStatus.TEMPORARY and row.attempts < self._max_attempts:
-            values |= {"status": PENDING, "next_attempt_at": now + self.retry_delay(row.attempts)}
-            report = DrainReport(retrying=1)
-        else:
-            if result.status is SendStatus.TEMPORARY:
-                values["last_error"] = f"gave up after {row.attempts} attempts: {result.reason}"
-            values["status"] = DEAD
-            report = DrainReport(dead=1)
-            log.warning("outbox: message %d is a dead letter: %s", row.id, values["last_error"])
-        # Only while our claim stands: after it expired another drainer owns the row.
-        outcome = session.execute(
-            update(OutboxMessage)
-            .where(
-                OutboxMessage.id == row.id,
-                OutboxMessage.status == SENDING,
-                OutboxMessage.attempts == row.attempts,
+            values |= {"b_status": SENT, "b_sent_at": now}
+            return DrainReport(sent=1), values
+        if result.status is SendStatus.TEMPORARY and row.attempts < self._max_attempts:
+            values |= {"b_status": PENDING, "b_next": now + self.retry_delay(row.attempts)}
+            return DrainReport(retrying=1), values
+        if result.status is SendStatus.TEMPORARY:
+            values["b_error"] = f"gave up after {row.attempts} attempts: {result.reason}"
+        values["b_status"] = DEAD
+        log.warning("outbox: message %d is a dead letter: %s", row.id, values["b_error"])
+        return DrainReport(dead=1), values
+
+    def _record(
+        self,
+        session: Session,
+        claimed: Sequence[_Claimed],
+        results: Sequence[SendResult],
+        now: datetime,
+    ) -> DrainReport:
+        """Write every outcome with one statement, but only where our claim still stands."""
+        report = DrainReport()
+        params: list[dict[str, Any]] = []
+        outcomes: dict[int, DrainReport] = {}
+        for row, result in zip(claimed, results, strict=True):
+            outcome, values = self._outcome(row, result, now)
+            outcomes[row.id] = outcome
+            report += outcome
+            params.append({"b_id": row.id, "b_attempts": row.attempts, **values})
+        saved = cast("CursorResult[Any]", session.execute(_RECORD, params)).rowcount
+        if saved == len(params):
+            return report
+        # After its claim expired another drainer owns a row: find which outcomes were not saved.
+        ours = {(row.id, row.attempts) for row in claimed}
+        current = session.execute(
+            select(OutboxMessage.id, OutboxMessage.attempts, OutboxMessage.status).where(
+                OutboxMessage.id.in_([row.id for row in claimed])
             )
-            .values(**values)
-            .execution_options(synchronize_session=False)
-        )
-        if not getattr(outcome, "rowcount", 0):
-            log.warning("outbox: message %d was claimed again before its outcome was saved", row.id)
-            return DrainReport(lost=1)
+        ).all()
+        for row_id, attempts, status in current:
+            if (row_id, attempts) not in ours or status == SENDING:
+                log.warning(
+                    "outbox: message %d was claimed again before its outcome was saved", row_id
+                )
+                report = report - outcomes[row_id] + DrainReport(lost=1)
         return report
+
+
+_TABLE = cast(Table, OutboxMessage.__table__)
+# One statement for a whole batch of outcomes (executemany); a NULL keeps the column as it is.
+_RECORD = (
+    update(_TABLE)
+    .where(
+        _TABLE.c.id == bindparam("b_id"),
+        _TABLE.c.status == SENDING,
+        _TABLE.c.attempts == bindparam("b_attempts"),
+    )
+    .values(
+        status=bindparam("b_status"),
+        claimed_until=None,
+        last_error=bindparam("b_error"),
+        sent_at=func.coalesce(
+            bindparam("b_sent_at", type_=_TABLE.c.sent_at.type), _TABLE.c.sent_at
+        ),
+        next_attempt_at=func.coalesce(
+            bindparam("b_next", type_=_TABLE.c.next_attempt_at.type), _TABLE.c.next_attempt_at
+        ),
+    )
+)

@@ -419,3 +419,25 @@ def test_end_to_end_into_a_maildir(
     parsed = message_from_bytes(only.read_bytes(), policy=policy.default)
     assert parsed["Message-ID"] == message_id_for("digest:sam:2025-12-01", "ceop.example")
     assert parsed["Subject"] == "3 partnership reminders for 2025-12-01"
+
+
+def test_an_outcome_is_not_saved_once_another_drainer_took_the_message_over(
+    database: Database, renderer: TemplateRenderer
+) -> None:
+    _enqueue(database, "a")
+    _enqueue(database, "b")
+    slow, other = ScriptedTransport(), ScriptedTransport()
+
+    def overtaken() -> None:
+        # The claim runs out mid-send; another drainer takes "a" over and sends it.
+        late = _sender(database, renderer, other, claim_seconds=60, batch_size=1)
+        late.drain(T0 + timedelta(seconds=60), max_batches=1)
+
+    slow.during_send = overtaken
+
+    report = _sender(database, renderer, slow, claim_seconds=60).drain(T0)
+
+    assert (report.claimed, report.sent, report.lost) == (2, 1, 1)
+    assert [m["Message-ID"] for m in other.sent] == [message_id_for("a", "ceop.example")]
+    assert (_row(database, "a").status, _row(database, "a").attempts) == ("sent", 2)
+    assert (_row(database, "b").status, _row(database, "b").attempts) == ("sent", 1)
