@@ -1,6 +1,6 @@
 """Emails per second through the outbox against a bare smtplib loop, in the same run.
 
-    python bench/outbox.py [--count 10000] [--database-url URL] [--renders 2000]
+    python bench/outbox.py [--count 10000] [--postgres [ADMIN_URL]] [--renders 2000]
 
 An SMTP sink (aiosmtpd on 127.0.0.1, a handler that only counts) runs in its own process.
 1. Bare: one smtplib connection sends the `--count` messages, built beforehand.
@@ -8,8 +8,8 @@ An SMTP sink (aiosmtpd on 127.0.0.1, a handler that only counts) runs in its own
    `OutboxSender` with the SMTP transport, as the daemon would; `total` counts both steps,
    `drain` the sending alone.
 Then renders per second of the largest template (by rendered size, all three parts). The
-database is a SQLite file in a temporary folder unless `--database-url` names an empty one
-(create and migrate it first; the bench leaves its rows).
+database is a SQLite file in a temporary folder; with `--postgres` a uniquely named database
+on that server (default: the local `postgres` user's), dropped at the end.
 """
 
 from __future__ import annotations
@@ -21,6 +21,9 @@ import smtplib
 import sys
 import tempfile
 import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from multiprocessing.sharedctypes import Synchronized
@@ -43,6 +46,7 @@ HOST = "127.0.0.1"
 SENDER = "partnerships@ceop.example"
 NOW = datetime(2025, 12, 1, 9, 0, tzinfo=UTC)
 GOAL = 0.5
+PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 
 def _sink(port: int, count: Synchronized[int], ready: Any) -> None:
@@ -117,6 +121,27 @@ def _outbox(
     return done - started, done - queued
 
 
+@contextmanager
+def _database(admin_url: str, folder: str) -> Iterator[str]:
+    """A SQLite file in `folder`, or a fresh PostgreSQL database when given an admin URL."""
+    if not admin_url:
+        yield f"sqlite:///{Path(folder) / 'bench.db'}"
+        return
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    name = f"ceop_bench_outbox_{uuid.uuid4().hex[:10]}"
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
 def _renders(renderer: TemplateRenderer, n: int) -> tuple[str, float]:
     def size(name: str) -> int:
         rendered = renderer.render(name, sample_contexts()[name][0])
@@ -134,7 +159,7 @@ def main() -> None:
     """Run the three measurements and print them."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=10_000)
-    parser.add_argument("--database-url", default="")
+    parser.add_argument("--postgres", nargs="?", const=PG_ADMIN, default="", metavar="ADMIN_URL")
     parser.add_argument("--renders", type=int, default=2000)
     args = parser.parse_args()
 
@@ -162,11 +187,9 @@ def main() -> None:
         # 10,000 messages kept alive would slow the outbox's allocations down (a fuller GC).
         del messages
         gc.collect()
-        with tempfile.TemporaryDirectory() as folder:
-            url = args.database_url or f"sqlite:///{Path(folder) / 'bench.db'}"
+        with tempfile.TemporaryDirectory() as folder, _database(args.postgres, folder) as url:
             database = Database(url)
-            if not args.database_url:
-                migrate.upgrade(database)
+            migrate.upgrade(database)
             total, drain = _outbox(port, database, renderer, jobs)
             database.dispose()
         received = count.value
@@ -177,7 +200,8 @@ def main() -> None:
         raise SystemExit(f"the sink received {received} messages, expected {2 * args.count}")
     largest, per_second = _renders(renderer, args.renders)
     n = args.count
-    print(f"database: {url.split(':', 1)[0]}; {n} emails each way; sink received {received}")
+    kind = "postgresql" if args.postgres else "sqlite"
+    print(f"database: {kind}; {n} emails each way; sink received {received}")
     print(f"bare smtplib, one connection:  {n / bare:8.0f} emails/s")
     print(f"outbox drain alone:            {n / drain:8.0f} emails/s  ratio {bare / drain:.2f}")
     print(
