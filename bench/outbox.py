@@ -25,7 +25,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from email.message import EmailMessage
+from email.message import Message
 from multiprocessing.sharedctypes import Synchronized
 from pathlib import Path
 from typing import Any
@@ -86,7 +86,7 @@ def _jobs(count: int) -> list[tuple[str, str, dict[str, Any], list[str]]]:
     ]
 
 
-def _bare(port: int, messages: list[EmailMessage]) -> float:
+def _bare(port: int, messages: list[Message]) -> float:
     started = time.perf_counter()
     conn = smtplib.SMTP(HOST, port, timeout=30)
     conn.ehlo()
