@@ -245,3 +245,15 @@ def test_outbox_list_retry_and_drain(initialised: Install) -> None:
         f"error: outbox message {dead[0]['id']} is pending, not a dead letter\n",
     )
     assert initialised.run("outbox", "retry", "999").code == 2
+
+
+def test_a_transition_queues_its_email_with_a_message_id_in_the_senders_domain(
+    initialised: Install,
+) -> None:
+    pid = _partnership(initialised, "Domain Partner Ltd", submit=True)
+
+    [row] = json.loads(initialised.run("outbox", "list", "--json").out)
+
+    assert (row["template"], row["partnership_id"]) == ("committee_pack", pid)
+    assert row["message_id"].endswith("@ceop.example>")  # email.from_address's domain
+    assert len(row["recipients"]) == 4  # roles.committee in config.toml
