@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any, Protocol
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any, Protocol
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, insert, select
 from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm.attributes import flag_modified
 
 from ceop_workflow.catalog import Catalog, SyncResult
 from ceop_workflow.clock import Clock
@@ -29,10 +31,10 @@ from ceop_workflow.engine.machine import Outcome
 from ceop_workflow.engine.rules import DEFAULT_REGISTRY
 from ceop_workflow.engine.tiers import parse_tier
 from ceop_workflow.errors import BadInput, Conflict, NotFound, Refused
-from ceop_workflow.store import migrate
 from ceop_workflow.store.db import Database
 from ceop_workflow.store.models import (
     AuditEntry,
+    Base,
     BusinessCase,
     CommitteeDecision,
     Contact,
@@ -42,6 +44,78 @@ from ceop_workflow.store.models import (
     WorkflowDefinition,
 )
 from ceop_workflow.views import audit_view, iso, partnership_summary
+
+if TYPE_CHECKING:
+    from ceop_workflow.reports.measures import MonthlyMeasures
+
+# Statements of the hot path, built once: building one costs more than running it on SQLite.
+# The partner comes in the same query; only the partnership row is locked.
+_LOCK = (
+    select(Partnership)
+    .options(joinedload(Partnership.partner, innerjoin=True))
+    .where(Partnership.id == bindparam("id"))
+    .with_for_update(of=Partnership)
+)
+
+
+# The audit row is written as a plain INSERT: nothing reads it back in the transaction.
+_AUDIT = insert(Base.metadata.tables[AuditEntry.__tablename__])
+_LATEST_CASE = (
+    select(BusinessCase)
+    .where(BusinessCase.partnership_id == bindparam("id"))
+    .order_by(BusinessCase.id.desc())
+    .limit(1)
+)
+_ROUND_DECISIONS = select(CommitteeDecision).where(
+    CommitteeDecision.partnership_id == bindparam("id"),
+    CommitteeDecision.round_started_at == bindparam("round"),
+)
+_CLEARANCES = (
+    select(func.count())
+    .select_from(CommitteeDecision)
+    .where(
+        CommitteeDecision.partnership_id == bindparam("id"),
+        CommitteeDecision.decision == "approve",
+        CommitteeDecision.conflict_of_interest_cleared.is_(True),
+    )
+)
+
+
+class _StoredRecord:
+    """The record guards may ask about, read in the firing's own transaction when asked."""
+
+    def __init__(self, session: Session, partnership_id: int, round_started_at: datetime) -> None:
+        self.session = session
+        self.id = partnership_id
+        # The round of review is the one under way when the firing began.
+        self.round_started_at = round_started_at
+
+    def business_case(self) -> BusinessCaseView | None:
+        case = self.session.scalars(_LATEST_CASE, {"id": self.id}).first()
+        if case is None:
+            return None
+        return BusinessCaseView(case.title, tuple(case.objectives), case.core_policing, case.author)
+
+    def round_decisions(self) -> tuple[DecisionView, ...]:
+        decisions = self.session.scalars(
+            _ROUND_DECISIONS, {"id": self.id, "round": self.round_started_at}
+        )
+        return tuple(
+            DecisionView(d.member, d.decision, d.conflict_of_interest_cleared) for d in decisions
+        )
+
+    def cleared_by_committee(self) -> bool:
+        return bool(self.session.scalar(_CLEARANCES, {"id": self.id}))
+
+
+def _later_than(previous: datetime, now: datetime) -> datetime:
+    """`now`, or just after `previous` when the clock has not moved past it.
+
+    Each entry into a state must have its own moment: the moment a partnership entered
+    committee review identifies the round of votes, and with a fixed clock (`--now`) a
+    deferral and a resubmission happen at the same instant.
+    """
+    return now if now > previous else previous + timedelta(microseconds=1)
 
 
 class Listener(Protocol):
@@ -95,6 +169,9 @@ class Service:
 
     def init(self) -> dict[str, Any]:
         """Create or upgrade the schema, then load new workflow versions from the folder."""
+        # Alembic (and Mako under it) costs a third of the CLI's start-up: only init needs it.
+        from ceop_workflow.store import migrate
+
         definitions = self.catalog.check_folder(self.settings.workflows_path)
         before, after = migrate.upgrade(self.db)
         with self.db.unit_of_work() as session:
@@ -193,33 +270,38 @@ class Service:
                 request.data, transition.requires, transition.optional, request.trigger
             )
             ctx = self._context(session, p, request.trigger, actor, role, values)
-            round_decisions = ctx.round_decisions
-            votes_before = sum(1 for d in round_decisions if d.decision == request.trigger)
+            votes_before = 0
+            if transition.vote:
+                votes_before = sum(1 for d in ctx.round_decisions if d.decision == request.trigger)
             outcome = machine.fire(ctx, votes_before)
             if transition.vote or any(e.kind == "decision" for e in ctx.effects):
-                self._refuse_second_decision(actor, round_decisions)
+                self._refuse_second_decision(actor, ctx.round_decisions)
             if transition.vote:
                 self._add_decision(session, p, actor, request.trigger, values)
             self._apply(session, p, ctx)
             if outcome.moved:
                 p.state = outcome.dest
-                p.state_entered_at = now
+                p.state_entered_at = _later_than(p.state_entered_at, now)
+            # Every firing bumps the version, a vote short of the quorum too: whoever saw the
+            # partnership before it must be refused by --if-version (a vote changes the round).
+            flag_modified(p, "state")
             audit_data = to_json(values)
             if outcome.votes is not None:
                 audit_data |= {"votes": outcome.votes, "quorum": ctx.quorum}
-            session.add(
-                AuditEntry(
-                    partnership_id=p.id,
-                    at=now,
-                    actor=actor,
-                    role=role,
-                    trigger=request.trigger,
-                    source=outcome.source,
-                    dest=outcome.dest,
-                    workflow_version=p.workflow_version,
-                    comment=request.comment,
-                    data=audit_data,
-                )
+            session.execute(
+                _AUDIT,
+                {
+                    "partnership_id": p.id,
+                    "at": now,
+                    "actor": actor,
+                    "role": role,
+                    "trigger": request.trigger,
+                    "source": outcome.source,
+                    "dest": outcome.dest,
+                    "workflow_version": p.workflow_version,
+                    "comment": request.comment,
+                    "data": audit_data,
+                },
             )
             for listener in self.listeners:
                 listener.transitioned(session, p, machine.definition, outcome, ctx)
@@ -250,9 +332,7 @@ class Service:
     def _lock(self, session: Session, partnership_id: int) -> Partnership:
         # FOR UPDATE serialises firings on one partnership on PostgreSQL (votes must count
         # each other); SQLite's BEGIN IMMEDIATE already does.
-        p = session.scalars(
-            select(Partnership).filter_by(id=partnership_id).with_for_update()
-        ).one_or_none()
+        p = session.scalars(_LOCK, {"id": partnership_id}).one_or_none()
         if p is None:
             raise NotFound(f"no partnership with id {partnership_id}")
         return p
@@ -267,19 +347,6 @@ class Service:
         values: dict[str, Any],
     ) -> FireContext:
         now = self.clock.now()
-        case = session.scalars(
-            select(BusinessCase).filter_by(partnership_id=p.id).order_by(BusinessCase.id.desc())
-        ).first()
-        decisions = session.scalars(
-            select(CommitteeDecision).filter_by(
-                partnership_id=p.id, round_started_at=p.state_entered_at
-            )
-        ).all()
-        cleared = session.scalar(
-            select(func.count())
-            .select_from(CommitteeDecision)
-            .filter_by(partnership_id=p.id, decision="approve", conflict_of_interest_cleared=True)
-        )
         return FireContext(
             partnership=PartnershipView(
                 id=p.id,
@@ -302,16 +369,7 @@ class Service:
             now=now,
             today=now.astimezone(self.settings.tz).date(),
             quorum=self.settings.committee.quorum,
-            business_case=None
-            if case is None
-            else BusinessCaseView(
-                case.title, tuple(case.objectives), case.core_policing, case.author
-            ),
-            round_decisions=tuple(
-                DecisionView(d.member, d.decision, d.conflict_of_interest_cleared)
-                for d in decisions
-            ),
-            cleared_by_committee=bool(cleared),
+            record=_StoredRecord(session, p.id, p.state_entered_at),
         )
 
     @staticmethod
@@ -397,6 +455,15 @@ class Service:
             "to": new,
             "partnerships_in_touched_states": {s: counts.get(s, 0) for s in touched},
         }
+
+    def measures(self, month: date) -> MonthlyMeasures:
+        """The strategy's measures for `month` (its first day), as of now if it is not over."""
+        from ceop_workflow.reports.compute import compute_measures
+
+        with self.db.reading() as session:
+            return compute_measures(
+                session, month, self.settings.tz, now=self.clock.now(), catalog=self.catalog
+            )
 
     def workflow_versions(self) -> list[dict[str, Any]]:
         """Every stored workflow version, with how many partnerships are on it."""

@@ -19,6 +19,8 @@ from ceop_workflow.cli.app import App, fail
 from ceop_workflow.cli.notifications import notifications, outbox
 from ceop_workflow.cli.partnerships import fire, keyworker, partner, partnership
 from ceop_workflow.cli.records import contact, contribution, review
+from ceop_workflow.cli.report import report
+from ceop_workflow.cli.web import serve, token, user
 from ceop_workflow.cli.workflows import init, workflows
 from ceop_workflow.errors import CeopWorkflowError, DefinitionError
 
@@ -56,6 +58,10 @@ for command in (
     contact,
     review,
     contribution,
+    report,
+    serve,
+    user,
+    token,
     notifications,
     outbox,
 ):
@@ -84,6 +90,9 @@ def main(argv: list[str] | None = None) -> None:
     except Exception as exc:  # a bug, not a user error: say so, keep the trace on request
         if os.environ.get("CEOP_WORKFLOW_DEBUG"):
             traceback.print_exc()
-        fail(f"internal error: {type(exc).__name__}: {exc} (set CEOP_WORKFLOW_DEBUG=1 for details)")
+        # One line, as every error: a driver's message carries the SQL on the lines after.
+        first = next(iter(str(exc).strip().splitlines()), "")
+        hint = "(set CEOP_WORKFLOW_DEBUG=1 for details)"
+        fail(f"internal error: {type(exc).__name__}: {first} {hint}")
         sys.exit(EXIT_INTERNAL)
     sys.exit(EXIT_OK)

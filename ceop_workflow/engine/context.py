@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from functools import cached_property
+from typing import Any, Protocol
 
 from ceop_workflow.engine.fields import FieldValue
 
@@ -54,9 +55,44 @@ class Effect:
     fields: dict[str, Any]
 
 
+class Record(Protocol):
+    """What guards may look up about a partnership beyond its own row."""
+
+    def business_case(self) -> BusinessCaseView | None:
+        """The latest Brief Business Case, if any."""
+
+    def round_decisions(self) -> tuple[DecisionView, ...]:
+        """The committee's decisions in the current round of review."""
+
+    def cleared_by_committee(self) -> bool:
+        """Whether a committee approval recorded a conflict-of-interest clearance."""
+
+
+@dataclass(frozen=True)
+class KnownRecord:
+    """A record given whole and up front (tests, what-if checks)."""
+
+    latest_case: BusinessCaseView | None = None
+    decisions: tuple[DecisionView, ...] = ()
+    cleared: bool = False
+
+    def business_case(self) -> BusinessCaseView | None:
+        return self.latest_case
+
+    def round_decisions(self) -> tuple[DecisionView, ...]:
+        return self.decisions
+
+    def cleared_by_committee(self) -> bool:
+        return self.cleared
+
+
 @dataclass
 class FireContext:
-    """Everything one firing knows; actions append to `effects`, guards only read."""
+    """Everything one firing knows; actions append to `effects`, guards only read.
+
+    The record (business case, decisions) is looked up on first use and then kept, so a
+    firing whose rules do not ask costs no query; the service asks before it writes.
+    """
 
     partnership: PartnershipView
     trigger: str
@@ -66,10 +102,23 @@ class FireContext:
     now: datetime
     today: date
     quorum: int
-    business_case: BusinessCaseView | None = None
-    round_decisions: tuple[DecisionView, ...] = ()
-    cleared_by_committee: bool = False
+    record: Record = field(default_factory=KnownRecord)
     effects: list[Effect] = field(default_factory=list)
+
+    @cached_property
+    def business_case(self) -> BusinessCaseView | None:
+        """The latest Brief Business Case of the partnership."""
+        return self.record.business_case()
+
+    @cached_property
+    def round_decisions(self) -> tuple[DecisionView, ...]:
+        """The committee's decisions in the current round of review."""
+        return self.record.round_decisions()
+
+    @cached_property
+    def cleared_by_committee(self) -> bool:
+        """Whether a committee approval recorded a conflict-of-interest clearance."""
+        return self.record.cleared_by_committee()
 
     def effect(self, kind: str, **fields: Any) -> None:
         """Ask the service to apply a change in the same transaction."""

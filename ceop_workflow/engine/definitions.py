@@ -155,6 +155,11 @@ def load_folder(folder: Path, vocabulary: Vocabulary) -> list[Definition]:
     return definitions
 
 
+def _path(key: str, child: str) -> str:
+    """`key.child`, or `child` at the top of the file."""
+    return f"{key}.{child}" if key else child
+
+
 class _Checker:
     """Collects every problem of one file instead of stopping at the first."""
 
@@ -172,10 +177,10 @@ class _Checker:
             self.problem(key, "must be a table")
             return False
         for unknown in sorted(set(table) - allowed):
-            self.problem(f"{key}.{unknown}", f"unknown key; allowed: {', '.join(sorted(allowed))}")
+            self.problem(_path(key, unknown), f"unknown key; allowed: {', '.join(sorted(allowed))}")
         for needed in required:
             if needed not in table:
-                self.problem(f"{key}.{needed}", "is required")
+                self.problem(_path(key, needed), "is required")
         return True
 
     def names(self, key: str, value: object) -> tuple[str, ...]:
@@ -270,6 +275,8 @@ class _Checker:
             self.problem(f"{key}.trigger", "must be lower_case letters, digits and underscores")
             return None
         sources = self.names(f"{key}.source", body.get("source"))
+        if not sources and isinstance(body.get("source"), list):
+            self.problem(f"{key}.source", "name at least one state")
         for source in sources:
             if source not in states:
                 self.problem(f"{key}.source", f"unknown state {source!r}")

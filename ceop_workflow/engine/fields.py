@@ -12,6 +12,9 @@ from ceop_workflow.errors import BadInput, MissingData
 
 FieldValue = str | bool | int | Decimal | date | list[str]
 
+PENCE = Decimal("0.01")
+# The largest amount a money column (Numeric(14, 2)) holds.
+MAX_GBP = Decimal("999999999999.99")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _TRUE = {"true", "yes", "y", "1"}
 _FALSE = {"false", "no", "n", "0"}
@@ -45,9 +48,15 @@ def _gbp(raw: str) -> Decimal:
         value = Decimal(cleaned)
     except InvalidOperation:
         raise ValueError("expected an amount in pounds, such as 25000 or 1,250.50") from None
-    if not value.is_finite() or value < 0 or value != value.quantize(Decimal("0.01")):
+    if not value.is_finite() or value < 0:
         raise ValueError("expected a positive amount in pounds and pence")
-    return value
+    # Checked before quantize(), which raises on amounts with too many digits (1e30).
+    if value > MAX_GBP:
+        raise ValueError(f"expected at most £{MAX_GBP:,}")
+    pounds = value.quantize(PENCE)  # kept as 1000.00, never as 1E+3
+    if pounds != value:
+        raise ValueError("expected a positive amount in pounds and pence")
+    return pounds
 
 
 def _date(raw: str) -> date:

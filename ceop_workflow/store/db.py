@@ -8,11 +8,17 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import (
+    ArgumentError,
+    DataError,
+    IntegrityError,
+    OperationalError,
+    SQLAlchemyError,
+)
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
-from ceop_workflow.errors import CeopWorkflowError, ConfigError, Conflict, StorageError
+from ceop_workflow.errors import BadInput, CeopWorkflowError, ConfigError, Conflict, StorageError
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 # Connections flagged with this execution option begin a read-only (deferred) transaction on
@@ -108,6 +114,9 @@ class Database:
             raise
         except StaleDataError:
             raise Conflict("the partnership was changed by someone else meanwhile") from None
+        except DataError as exc:
+            # A value the database cannot hold (PostgreSQL: a text longer than its column).
+            raise BadInput(f"a value does not fit the database: {_first_line(exc)}") from None
         except IntegrityError as exc:
             raise Conflict(f"conflicting write, nothing saved: {_first_line(exc)}") from None
         except OperationalError as exc:

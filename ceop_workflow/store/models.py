@@ -324,3 +324,7 @@ class DaemonLease(Base):
 @event.listens_for(AuditEntry, "before_delete")
 def _refuse_audit_change(mapper: Mapper[Any], connection: object, target: AuditEntry) -> None:
     raise PermissionError(f"audit entry {target.id} is append-only")
+
+
+# Registered on the same metadata, so Alembic and `create_all` see the web's tables too.
+from ceop_workflow.store import accounts as _accounts  # noqa: E402, F401

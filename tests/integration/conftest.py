@@ -1,5 +1,6 @@
-"""A real SMTP server (aiosmtpd) on loopback that tests can make refuse, need a login or TLS;
-and `outbox_db`, an empty migrated database, once on SQLite and once on PostgreSQL."""
+"""Fixtures for integration tests: a real SMTP server (aiosmtpd) on loopback that tests can
+make refuse, need a login or TLS; `outbox_db`, an empty migrated database, once on SQLite and
+once on PostgreSQL; and a headless Chromium (from browser.py)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,12 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
 from ceop_workflow.store.db import Database
+
+# A headless Chromium for the browser tests: chromium_page and friends live in browser.py.
+from tests.integration.browser import artifacts_dir, chromium_browser, chromium_page
 from tests.integration.databases import KINDS, emptied, postgres_database, sqlite_database
+
+__all__ = ["artifacts_dir", "chromium_browser", "chromium_page"]
 
 HOST = "127.0.0.1"
 SMTP_USER = "ceop-sender"

@@ -1,0 +1,257 @@
+"""The JSON API under /api, for scripts: read partnerships, fire, log contacts, record reviews.
+
+Authentication is a bearer token (`ceop-workflow token create EMAIL`); cookies are not
+accepted here, so no API call can be forged from another site. Errors carry the same class
+names and one-line messages as the CLI, with the class's HTTP status.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Query
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from starlette.requests import Request
+
+from ceop_workflow.engine.tiers import Tier
+from ceop_workflow.service import FireRequest
+from ceop_workflow.web.auth import Principal, bearer_principal
+from ceop_workflow.web.context import web_of
+
+_MAX_ID = 2_147_483_647
+
+
+def _plain(value: str) -> str:
+    # NUL and lone surrogates cannot be stored (PostgreSQL, SQLite's UTF-8): refuse them as
+    # bad input rather than fail in the database.
+    if "\x00" in value or any("\ud800" <= c <= "\udfff" for c in value):
+        raise ValueError("must not contain NUL or unpaired surrogate characters")
+    return value
+
+
+Text = Annotated[str, StringConstraints(max_length=10_000), AfterValidator(_plain)]
+Name = Annotated[str, StringConstraints(min_length=1, max_length=200), AfterValidator(_plain)]
+PartnershipId = Annotated[int, Path(ge=1, le=_MAX_ID)]
+
+
+class ErrorBody(BaseModel):
+    """Why a request was refused: the error class and the same message the CLI prints."""
+
+    error: str
+    message: str
+
+
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorBody, "description": description}
+    for status, description in {
+        400: "Unknown trigger",
+        401: "No valid API token",
+        403: "Not permitted",
+        404: "No such partnership",
+        409: "Refused by the rules now, or changed by someone else",
+        422: "Malformed or missing data",
+        503: "Database unavailable",
+    }.items()
+}
+bearer = HTTPBearer(auto_error=False, description="A token from `ceop-workflow token create`.")
+router = APIRouter(prefix="/api", tags=["api"], responses=_ERRORS)
+
+
+def caller(
+    request: Request,
+    _credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Principal:
+    """The person the request's bearer token acts for."""
+    return bearer_principal(request, web_of(request).accounts)
+
+
+Caller = Annotated[Principal, Depends(caller)]
+
+
+class Me(BaseModel):
+    """Who the token acts for, and the roles they hold outside any one partnership."""
+
+    email: str
+    roles: list[str]
+
+
+class PartnershipSummary(BaseModel):
+    """A partnership as a list shows it; `version` is what `expected_version` compares to."""
+
+    id: int
+    partner: str
+    partner_id: int
+    workflow: str
+    workflow_version: int
+    state: str
+    state_entered_at: str | None
+    tier: str | None
+    tier_kind: str | None
+    tier_label: str
+    keyworker: str
+    manager: str | None
+    commitment_start: str | None
+    commitment_end: str | None
+    version: int
+
+
+class AuditLine(BaseModel):
+    """One entry of the audit trail."""
+
+    trigger: str
+    source: str
+    dest: str
+    actor: str
+    role: str | None
+    at: str | None
+    comment: str | None
+    data: dict[str, Any]
+    workflow_version: int
+
+
+class PartnershipDetail(PartnershipSummary):
+    """One partnership: objectives, history, the triggers of its state and those you may fire."""
+
+    individual: bool
+    contractor: bool
+    objectives: list[str]
+    triggers: list[str]
+    may_fire: list[str]
+    history: list[AuditLine]
+
+
+class FireBody(BaseModel):
+    """Fire `trigger`; `expected_version` refuses it (409) if the partnership changed since."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    trigger: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+    role: Annotated[str, StringConstraints(max_length=100)] | None = None
+    data: dict[Name, Text | list[Text]] = Field(default_factory=dict)
+    comment: Text | None = None
+    expected_version: Annotated[int, Field(ge=0, le=_MAX_ID)] | None = None
+
+
+class FireResult(BaseModel):
+    """What firing did: moved, or a vote recorded short of the quorum."""
+
+    id: int
+    trigger: str
+    source: str
+    dest: str
+    moved: bool
+    state: str
+    version: int
+    votes: int | None
+    quorum: int | None
+
+
+class ContactBody(BaseModel):
+    """A contact with the partner: request, meeting, event, difficult_interaction or update."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Annotated[str, StringConstraints(max_length=100)]
+    note: Text | None = None
+
+
+class Created(BaseModel):
+    """The id of what was added."""
+
+    id: int
+
+
+class ReviewBody(BaseModel):
+    """A monthly or annual review: `met` or `not_met` for each objective."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Annotated[str, StringConstraints(max_length=20)]
+    outcomes: dict[Name, Annotated[str, StringConstraints(max_length=20)]]
+    feedback: Text | None = None
+
+
+class ReviewResult(BaseModel):
+    """The review's id, the period it counts for, and whether every objective was met."""
+
+    id: int
+    period: str
+    all_met: bool
+
+
+@router.get("/me")
+def me(request: Request, who: Caller) -> Me:
+    """Who the token acts for."""
+    return Me(email=who.email, roles=web_of(request).roles_of(who))
+
+
+@router.get("/partnerships")
+def list_partnerships(
+    request: Request,
+    who: Caller,
+    state: Annotated[str | None, Query(max_length=100)] = None,
+    tier: Tier | None = None,
+    q: Annotated[str | None, Query(max_length=200, description="Part of the name")] = None,
+) -> list[PartnershipSummary]:
+    """Partnerships, optionally of one state and tier, or whose partner's name contains `q`."""
+    rows = web_of(request).service_for(who).list(state=state or None, tier=tier or None)
+    if q and q.strip():
+        rows = [r for r in rows if q.strip().lower() in r["partner"].lower()]
+    return [PartnershipSummary(**r) for r in rows]
+
+
+@router.get("/partnerships/{partnership_id}")
+def show_partnership(
+    request: Request, who: Caller, partnership_id: PartnershipId
+) -> PartnershipDetail:
+    """One partnership with its history and the triggers the caller may fire now."""
+    record = web_of(request).worklist_for(who).record(partnership_id, who.email)
+    may_fire = [t.trigger for t in record["fireable"]]
+    fields = set(PartnershipDetail.model_fields) - {"may_fire"}
+    return PartnershipDetail(**{k: record[k] for k in fields}, may_fire=may_fire)
+
+
+@router.post("/partnerships/{partnership_id}/fire")
+def fire(
+    request: Request, who: Caller, partnership_id: PartnershipId, body: FireBody
+) -> FireResult:
+    """Fire a trigger as the token's person; the engine checks role, data and guards."""
+    data = {k: [v] if isinstance(v, str) else list(v) for k, v in body.data.items()}
+    result = (
+        web_of(request)
+        .service_for(who)
+        .fire(
+            FireRequest(
+                partnership_id=partnership_id,
+                trigger=body.trigger,
+                actor=who.email,
+                role=body.role,
+                data=data,
+                comment=body.comment,
+                expected_version=body.expected_version,
+            )
+        )
+    )
+    return FireResult(**result)
+
+
+@router.post("/partnerships/{partnership_id}/contacts", status_code=201)
+def log_contact(
+    request: Request, who: Caller, partnership_id: PartnershipId, body: ContactBody
+) -> Created:
+    """Log a contact with the partner as the token's person."""
+    records = web_of(request).records_for(who)
+    return Created(id=records.log_contact(partnership_id, body.kind, who.email, body.note))
+
+
+@router.post("/partnerships/{partnership_id}/reviews", status_code=201)
+def record_review(
+    request: Request, who: Caller, partnership_id: PartnershipId, body: ReviewBody
+) -> ReviewResult:
+    """Record a review as the token's person, with an outcome for every objective."""
+    records = web_of(request).records_for(who)
+    result = records.record_review(
+        partnership_id, body.kind, who.email, body.outcomes, body.feedback
+    )
+    return ReviewResult(**result)  # type: ignore[arg-type]

@@ -1,0 +1,145 @@
+"""The pages people read: their partnerships, the book, one partnership, the committee's
+queue, the monthly report and the admin page."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query
+from markupsafe import Markup
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+
+from ceop_workflow.engine.diagram_svg import svg
+from ceop_workflow.engine.tiers import Tier
+from ceop_workflow.errors import BadInput
+from ceop_workflow.reports.periods import months_back
+from ceop_workflow.reports.render import render_html
+from ceop_workflow.web.context import web_of
+from ceop_workflow.web.diagram import steps
+from ceop_workflow.web.forms import fields_for
+
+router = APIRouter(include_in_schema=False)
+PartnershipId = Annotated[int, Path(ge=1, le=2_147_483_647)]
+_STATUS_ORDER = {"overdue": 0, "due": 1, "stale": 2}
+REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'"
+
+
+@router.get("/")
+def my_partnerships(request: Request) -> Response:
+    """A keyworker's partnerships, what is overdue, due or stale first."""
+    web = web_of(request)
+    me = web.require(request)
+    mine = web.worklist_for(me).mine(me.email)
+    mine.sort(key=lambda p: min((_STATUS_ORDER[d.status] for d in p["duties"]), default=9))
+    return web.render(request, "mine.html", {"mine": mine})
+
+
+@router.get("/partnerships")
+def book(
+    request: Request,
+    state: Annotated[str, Query(max_length=100)] = "",
+    tier: Annotated[str, Query(max_length=100)] = "",
+    q: Annotated[str, Query(max_length=200)] = "",
+) -> Response:
+    """The book of partnerships, filtered by state and tier, searched by partner name."""
+    web = web_of(request)
+    me = web.require(request)
+    service = web.service_for(me)
+    rows = service.list(state=state or None, tier=tier or None)
+    if q.strip():
+        rows = [r for r in rows if q.strip().lower() in r["partner"].lower()]
+    states = sorted(
+        {
+            s
+            for v in service.workflow_versions()
+            for s in service.definition(v["name"], v["version"]).states
+        }
+    )
+    return web.render(
+        request,
+        "book.html",
+        {
+            "rows": rows,
+            "state": state,
+            "tier": tier,
+            "q": q,
+            "states": states,
+            "tiers": [(t.value, t.label) for t in Tier],
+        },
+    )
+
+
+@router.get("/partnerships/{partnership_id}")
+def partnership_page(request: Request, partnership_id: PartnershipId, done: str = "") -> Response:
+    """Everything about one partnership, and a form for each trigger the person may fire."""
+    web = web_of(request)
+    me = web.require(request)
+    record = web.worklist_for(me).record(partnership_id, me.email)
+    definition = record["definition"]
+    path = [h["source"] for h in record["history"]] + [h["dest"] for h in record["history"]]
+    return web.render(
+        request,
+        "partnership.html",
+        {
+            "p": record,
+            "done": done,
+            "diagram": steps(definition, record["state"], path),
+            # Built by the engine with every name escaped; no script, no network.
+            "svg": Markup(svg(definition, record["state"], path)),
+            "forms": [(t, fields_for(t)) for t in record["fireable"]],
+            "running": not definition.states[record["state"]].terminal,
+        },
+    )
+
+
+@router.get("/committee")
+def committee(request: Request, done: str = "") -> Response:
+    """Business cases waiting on the Partnership Committee, with the vote buttons."""
+    web = web_of(request)
+    me = web.require(request)
+    queue = web.worklist_for(me).committee_queue(me.email)
+    for item in queue:
+        item["forms"] = [(t, fields_for(t)) for t in item["fireable"]]
+    return web.render(request, "committee.html", {"queue": queue, "done": done})
+
+
+@router.get("/report")
+def report(request: Request) -> Response:
+    """Choose a month of the monthly report (the last complete month first)."""
+    web = web_of(request)
+    web.require(request)
+    today = web.service.clock.now().astimezone(web.settings.tz).date()
+    months = list(reversed(months_back(today.replace(day=1), 13)))
+    return web.render(request, "report.html", {"months": months, "chosen": months[1]})
+
+
+@router.get("/report/monthly")
+def monthly_report(
+    request: Request, month: Annotated[str, Query(pattern=r"^\d{4}-\d{2}$")]
+) -> Response:
+    """The monthly report as the reports module draws it: one self-contained page."""
+    web = web_of(request)
+    me = web.require(request)
+    year, number = (int(part) for part in month.split("-"))
+    if not 1 <= number <= 12 or year < 2000:
+        raise BadInput(f"month: expected YYYY-MM, got {month!r}")
+    measures = web.service_for(me).measures(date(year, number, 1))
+    # The report carries its own inline styles; this header (kept by SecurityHeaders) lets
+    # them apply and still forbids scripts and network loads.
+    return HTMLResponse(render_html(measures), headers={"content-security-policy": REPORT_CSP})
+
+
+@router.get("/admin")
+def admin(request: Request) -> Response:
+    """Workflow versions and what the daemon last did."""
+    web = web_of(request)
+    me = web.require(request)
+    service = web.service_for(me)
+    status: list[dict[str, Any]] = web.worklist_for(me).daemon_status()
+    return web.render(
+        request,
+        "admin.html",
+        {"versions": service.workflow_versions(), "daemon": status},
+    )

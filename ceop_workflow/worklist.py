@@ -1,0 +1,276 @@
+"""Read-only use cases for people at work: what is due, the committee's queue, a full record.
+
+Due, overdue and stale are worked out from the partnership's own workflow definition (its
+state's timers) with the engine's cadence maths, so the web shows what the daemon acts on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, joinedload
+
+from ceop_workflow.engine.cadence import AnnualRule, MonthlyRule, Period, parse_duration
+from ceop_workflow.engine.definitions import Definition, TransitionDef
+from ceop_workflow.engine.timers import TimerDef
+from ceop_workflow.errors import NotFound, Refused
+from ceop_workflow.service import Service
+from ceop_workflow.store.models import (
+    BusinessCase,
+    CommitteeDecision,
+    Contact,
+    Contribution,
+    DaemonLease,
+    Partnership,
+    Review,
+)
+from ceop_workflow.views import iso, partnership_summary
+
+
+@dataclass(frozen=True)
+class Duty:
+    """Something a partnership needs now: `status` is due, overdue or stale."""
+
+    status: str
+    name: str
+    since: datetime
+
+
+class Worklist:
+    """Reads for the web pages, through the service the request acts with."""
+
+    def __init__(self, service: Service) -> None:
+        self.service = service
+
+    def fireable(self, session: Session, p: Partnership, actor: str) -> list[TransitionDef]:
+        """The transitions from the current state the actor holds a role for (engine's check)."""
+        machine = self.service.catalog.machine(session, p.workflow, p.workflow_version)
+        roles = self.service.roles_of(actor, p)
+        allowed: list[TransitionDef] = []
+        for t in machine.definition.transitions_from(p.state):
+            try:
+                machine.check(t.trigger, p.state, None, roles)
+            except Refused:
+                continue
+            allowed.append(t)
+        return allowed
+
+    def transition(self, partnership_id: int, trigger: str) -> TransitionDef | None:
+        """The transition `trigger` from the partnership's current state, if there is one."""
+        with self.service.db.reading() as session:
+            p = session.get(Partnership, partnership_id)
+            if p is None:
+                raise NotFound(f"no partnership with id {partnership_id}")
+            machine = self.service.catalog.machine(session, p.workflow, p.workflow_version)
+            return machine.definition.transition(trigger, p.state)
+
+    def record(self, partnership_id: int, actor: str) -> dict[str, Any]:
+        """Everything the partnership page shows, with the triggers `actor` may fire now."""
+        shown = self.service.show(partnership_id)
+        with self.service.db.reading() as session:
+            p = session.get(Partnership, partnership_id)
+            if p is None:
+                raise NotFound(f"no partnership with id {partnership_id}")
+            definition = self.service.catalog.machine(
+                session, p.workflow, p.workflow_version
+            ).definition
+            case = session.scalars(
+                select(BusinessCase).filter_by(partnership_id=p.id).order_by(BusinessCase.id.desc())
+            ).first()
+            contacts = session.scalars(
+                select(Contact).filter_by(partnership_id=p.id).order_by(Contact.at.desc()).limit(50)
+            ).all()
+            contributions = session.scalars(
+                select(Contribution).filter_by(partnership_id=p.id).order_by(Contribution.id)
+            ).all()
+            reviews = session.scalars(
+                select(Review).filter_by(partnership_id=p.id).order_by(Review.at.desc()).limit(24)
+            ).all()
+            return shown | {
+                "definition": definition,
+                "fireable": self.fireable(session, p, actor),
+                "business_case": _case(case),
+                "decisions": self._decisions(session, p),
+                "contacts": [
+                    {"kind": c.kind, "by": c.by, "at": iso(c.at), "note": c.note} for c in contacts
+                ],
+                "contributions": [
+                    {
+                        "kind": c.kind,
+                        "gbp": str(c.value_gbp),
+                        "received_on": iso(c.received_on),
+                        "note": c.note,
+                    }
+                    for c in contributions
+                ],
+                "reviews": [
+                    {
+                        "kind": r.kind,
+                        "period": r.period,
+                        "by": r.by,
+                        "at": iso(r.at),
+                        "all_met": r.all_met,
+                        "feedback": r.feedback,
+                        "outcomes": [{"objective": o.objective, "met": o.met} for o in r.outcomes],
+                    }
+                    for r in reviews
+                ],
+                "duties": self._duties(session, definition, p),
+            }
+
+    @staticmethod
+    def _decisions(session: Session, p: Partnership) -> list[dict[str, Any]]:
+        rows = session.scalars(
+            select(CommitteeDecision)
+            .filter_by(partnership_id=p.id, round_started_at=p.state_entered_at)
+            .order_by(CommitteeDecision.id)
+        ).all()
+        return [{"member": d.member, "decision": d.decision, "note": d.note} for d in rows]
+
+    def mine(self, actor: str) -> list[dict[str, Any]]:
+        """The actor's partnerships (as keyworker or manager) still running, with their duties."""
+        actor = actor.strip().lower()
+        query = (
+            select(Partnership)
+            .options(joinedload(Partnership.partner))
+            .where((Partnership.keyworker == actor) | (Partnership.manager == actor))
+            .order_by(Partnership.id)
+        )
+        mine: list[dict[str, Any]] = []
+        with self.service.db.reading() as session:
+            for p in session.scalars(query):
+                definition = self.service.catalog.machine(
+                    session, p.workflow, p.workflow_version
+                ).definition
+                if definition.states[p.state].terminal:
+                    continue
+                duties = self._duties(session, definition, p)
+                mine.append(partnership_summary(p) | {"duties": duties})
+        return mine
+
+    def committee_queue(self, actor: str) -> list[dict[str, Any]]:
+        """Partnerships waiting on the committee, with the business case and the votes so far."""
+        queue: list[dict[str, Any]] = []
+        query = select(Partnership).options(joinedload(Partnership.partner))
+        with self.service.db.reading() as session:
+            for p in session.scalars(query.order_by(Partnership.state_entered_at)):
+                definition = self.service.catalog.machine(
+                    session, p.workflow, p.workflow_version
+                ).definition
+                if not any("committee" in t.roles for t in definition.transitions_from(p.state)):
+                    continue
+                case = session.scalars(
+                    select(BusinessCase)
+                    .filter_by(partnership_id=p.id)
+                    .order_by(BusinessCase.id.desc())
+                ).first()
+                queue.append(
+                    partnership_summary(p)
+                    | {
+                        "business_case": _case(case),
+                        "decisions": self._decisions(session, p),
+                        "fireable": self.fireable(session, p, actor),
+                    }
+                )
+        return queue
+
+    def daemon_status(self) -> list[dict[str, Any]]:
+        """What each daemon duty last did, from the leases the daemon keeps."""
+        with self.service.db.reading() as session:
+            return [
+                {
+                    "name": d.name,
+                    "holder": d.holder,
+                    "expires_at": iso(d.expires_at),
+                    "last_sweep_at": iso(d.last_sweep_at),
+                    "last_sweep": d.last_sweep,
+                }
+                for d in session.scalars(select(DaemonLease).order_by(DaemonLease.name))
+            ]
+
+    def _duties(self, session: Session, definition: Definition, p: Partnership) -> list[Duty]:
+        now = self.service.clock.now()
+        duties: list[Duty] = []
+        for timer in definition.states[p.state].timers:
+            duty = self._duty(session, timer, p, now)
+            if duty is not None:
+                duties.append(duty)
+        return sorted(duties, key=lambda d: d.since)
+
+    def _duty(
+        self, session: Session, timer: TimerDef, p: Partnership, now: datetime
+    ) -> Duty | None:
+        if timer.kind == "every":
+            return self._recurring(session, timer, p, now)
+        spec, at = timer.spec, time.fromisoformat(timer.at)
+        if timer.kind == "idle":
+            last = session.scalar(select(func.max(Contact.at)).filter_by(partnership_id=p.id))
+            since = max(filter(None, [last, p.state_entered_at]))
+            after = spec["after"]
+            if isinstance(after, dict):
+                after = after.get(p.tier or "", after.get("default"))
+            if after is None or now - since < parse_duration(after):
+                return None
+            return Duty("stale", "no contact logged", since)
+        if timer.kind == "after":
+            if now - p.state_entered_at < parse_duration(spec["after"]):
+                return None
+            return Duty("due", timer.name.replace("_", " "), p.state_entered_at)
+        field = getattr(p, str(spec["before"]), None)
+        tz = self.service.settings.tz
+        if isinstance(field, date):
+            start = field - timedelta(days=parse_duration(spec["by"]).days)
+            if now.astimezone(tz).date() >= start:
+                since = datetime.combine(start, at, tzinfo=tz)
+                return Duty("due", timer.name.replace("_", " "), since)
+        return None
+
+    def _recurring(
+        self, session: Session, timer: TimerDef, p: Partnership, now: datetime
+    ) -> Duty | None:
+        """A monthly or annual review: due from its occurrence this period until recorded."""
+        spec, tz = timer.spec, self.service.settings.tz
+        at = time.fromisoformat(timer.at)
+        kind = str(spec.get("completed_by", "monthly"))
+        local = now.astimezone(tz)
+        rule: MonthlyRule | AnnualRule
+        if spec["every"] == "month":
+            rule, period = MonthlyRule(spec["on"], at), Period(local.year, local.month)
+        else:
+            anchor = p.tier_assigned_on or p.commitment_start
+            if anchor is None or local.year <= anchor.year:
+                return None
+            rule, period = AnnualRule(anchor, at), Period(local.year)
+        due_at = rule.occurrence(period, tz)
+        if due_at > now or due_at < p.state_entered_at:
+            return None
+        if self._reviewed(session, p, kind, period):
+            return None
+        late = spec.get("overdue_after")
+        overdue = late is not None and now >= due_at + parse_duration(late)
+        return Duty("overdue" if overdue else "due", f"{kind} review", due_at)
+
+    @staticmethod
+    def _reviewed(session: Session, p: Partnership, kind: str, period: Period) -> bool:
+        found = session.scalar(
+            select(Review.id).filter_by(partnership_id=p.id, kind=kind, period=period.key).limit(1)
+        )
+        return found is not None
+
+
+def _case(case: BusinessCase | None) -> dict[str, Any] | None:
+    if case is None:
+        return None
+    return {
+        "title": case.title,
+        "objectives": list(case.objectives),
+        "core_policing": case.core_policing,
+        "benefits": case.benefits,
+        "resources": case.resources,
+        "proposed_tier": case.proposed_tier,
+        "author": case.author,
+        "submitted_at": iso(case.submitted_at),
+    }

@@ -1,0 +1,105 @@
+"""Test machinery shared by every layer: config files, database snapshots, the CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tomllib
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import MetaData, create_engine, select
+from sqlalchemy.pool import NullPool
+
+from ceop_workflow.clock import FixedClock
+from ceop_workflow.config import Settings
+from ceop_workflow.records import Records
+from ceop_workflow.service import Service
+from ceop_workflow.store.db import Database
+
+ROOT = Path(__file__).resolve().parent.parent
+WORKFLOWS = ROOT / "workflows"
+SHIPPED_CONFIG = ROOT / "config.toml"
+# Monday 5 January 2026, 09:00 UTC: the moment every test's clock starts at.
+T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+CliResult = tuple[int, str, str]
+
+
+# -- configuration -----------------------------------------------------------------------------
+
+
+def write_config(folder: Path, database_url: str, **overrides: Any) -> Path:
+    """The shipped config.toml with our database, the repository's workflows and overrides.
+
+    Overrides are `section__key=value`, e.g. `committee__quorum=2`.
+    """
+    raw = tomllib.loads(SHIPPED_CONFIG.read_text(encoding="utf-8"))
+    raw["database"]["url"] = database_url
+    raw["general"]["workflows_dir"] = str(WORKFLOWS)
+    for name, value in overrides.items():
+        section, key = name.split("__")
+        raw.setdefault(section, {})[key] = value
+    lines = []
+    for section, table in raw.items():
+        lines.append(f"[{section}]")
+        # JSON strings, numbers and lists of strings are valid TOML values.
+        lines += [f"{key} = {json.dumps(value)}" for key, value in table.items()]
+    path = folder / "config.toml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def db_snapshot(url: str) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table, in a stable order: equal snapshots mean nothing changed."""
+    engine = create_engine(url, poolclass=NullPool)
+    try:
+        metadata = MetaData()
+        metadata.reflect(engine)
+        with engine.connect() as connection:
+            return {
+                name: sorted(
+                    (tuple(repr(v) for v in row) for row in connection.execute(select(table))),
+                )
+                for name, table in sorted(metadata.tables.items())
+            }
+    finally:
+        engine.dispose()
+
+
+def cli_env() -> dict[str, str]:
+    """The environment of a CLI subprocess: ours, without CEOP_WORKFLOW_* settings."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CEOP_WORKFLOW_")}
+    env["PYTHONPATH"] = str(ROOT)
+    return env
+
+
+def run_cli_in(
+    folder: Path, *args: str, now: datetime | str | None = None, env: dict[str, str] | None = None
+) -> CliResult:
+    """Run `python -m ceop_workflow ARGS` in `folder`; returns (exit code, stdout, stderr)."""
+    prefix = [] if now is None else ["--now", now if isinstance(now, str) else now.isoformat()]
+    done = subprocess.run(
+        [sys.executable, "-m", "ceop_workflow", *prefix, *args],
+        cwd=folder,
+        env=cli_env() | (env or {}),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    return done.returncode, done.stdout, done.stderr
+
+
+@dataclass
+class Core:
+    """The use cases of one database, driven by a clock the test moves."""
+
+    settings: Settings
+    database: Database
+    clock: FixedClock
+    service: Service
+    records: Records
