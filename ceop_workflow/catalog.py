@@ -54,7 +54,10 @@ class Catalog:
             ).one_or_none()
             if row is None:
                 raise NotFound(f"workflow {name!r} version {version} is not loaded")
-            definition = parse(row.source, f"{name} v{version} (stored)", self.vocabulary)
+            # Roles and templates were checked when the version was loaded; a role or template
+            # removed since must not strand the partnerships already on it.
+            stored = Vocabulary(self.registry)
+            definition = parse(row.source, f"{name} v{version} (stored)", stored)
             self._machines[key] = WorkflowMachine(definition, self.registry)
         return self._machines[key]
 

@@ -64,6 +64,8 @@ class EmailSettings:
     smtp_password_env: str = "CEOP_WORKFLOW_SMTP_PASSWORD"
     max_attempts: int = 5
     retry_base_seconds: int = 60
+    # Recipients holding one of these roles get several reminders of a day as one digest.
+    digest_roles: tuple[str, ...] = ()
 
 
 CATCH_UP_POLICIES = ("latest", "each")
@@ -233,6 +235,8 @@ def _section(where: str, name: str, cls: type, table: object, environ: Mapping[s
 
 
 def _coerce(where: str, kind: type, text: str) -> object:
+    if kind == tuple[str, ...]:
+        return tuple(item.strip() for item in text.split(",") if item.strip())
     if kind is int:
         try:
             return int(text)
@@ -242,6 +246,10 @@ def _coerce(where: str, kind: type, text: str) -> object:
 
 
 def _typed(where: str, kind: type, value: object) -> object:
+    if kind == tuple[str, ...]:
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ConfigError(f"{where}: expected a list of strings, got {value!r}")
+        return tuple(value)
     if kind is int and (not isinstance(value, int) or isinstance(value, bool)):
         raise ConfigError(f"{where}: expected a whole number, got {value!r}")
     if kind is str and not isinstance(value, str):
@@ -291,6 +299,12 @@ def _check(settings: Settings) -> None:
         )
     if settings.email.max_attempts < 1:
         raise ConfigError(f"{where}: email.max_attempts must be at least 1")
+    for role in settings.email.digest_roles:
+        if role not in settings.roles and role not in {"keyworker", "manager"}:
+            raise ConfigError(
+                f"{where}: email.digest_roles: unknown role {role!r}; known: "
+                + ", ".join(sorted({*settings.roles, "keyworker", "manager"}))
+            )
     _check_daemon(where, settings.daemon)
     _check_web(where, settings.web)
     if not settings.database.url:

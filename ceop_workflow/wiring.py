@@ -6,6 +6,7 @@ from ceop_workflow.catalog import Catalog
 from ceop_workflow.clock import Clock
 from ceop_workflow.config import Settings
 from ceop_workflow.engine.rules import DEFAULT_REGISTRY
+from ceop_workflow.notify.render import template_names
 from ceop_workflow.notify.transition_notices import TransitionNotices
 from ceop_workflow.scheduling.listener import TimerListener
 from ceop_workflow.service import Listener, Service
@@ -13,8 +14,8 @@ from ceop_workflow.store.db import Database
 
 
 def known_templates(settings: Settings) -> frozenset[str] | None:
-    """The template names of the templates folder, or None when templates are not checked yet."""
-    return None
+    """The message names in the templates folder (a listing, no rendering); ConfigError if none."""
+    return template_names(settings.templates_path)
 
 
 def build_service(settings: Settings, database: Database, clock: Clock) -> Service:

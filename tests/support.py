@@ -40,6 +40,7 @@ def write_config(folder: Path, database_url: str, **overrides: Any) -> Path:
     raw = tomllib.loads(SHIPPED_CONFIG.read_text(encoding="utf-8"))
     raw["database"]["url"] = database_url
     raw["general"]["workflows_dir"] = str(WORKFLOWS)
+    raw["general"]["templates_dir"] = str(ROOT / "notifications")
     for name, value in overrides.items():
         section, key = name.split("__")
         raw.setdefault(section, {})[key] = value

@@ -17,6 +17,7 @@ import click
 
 from ceop_workflow.cli.app import App, fail
 from ceop_workflow.cli.daemon import daemon, status
+from ceop_workflow.cli.notifications import notifications, outbox
 from ceop_workflow.cli.partnerships import fire, keyworker, partner, partnership
 from ceop_workflow.cli.records import contact, contribution, review
 from ceop_workflow.cli.report import report
@@ -64,6 +65,8 @@ for command in (
     serve,
     user,
     token,
+    notifications,
+    outbox,
 ):
     cli.add_command(command)
 

@@ -12,17 +12,18 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from datetime import datetime, timedelta
-from email.message import EmailMessage
-from typing import Any
+from email.message import Message
+from typing import Any, cast
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import CursorResult, Table, and_, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from ceop_workflow.config import Settings
 from ceop_workflow.errors import BadInput
 from ceop_workflow.notify import message
+from ceop_workflow.notify.digest import Digester, DigestRule
 from ceop_workflow.notify.outbox import DEAD, PENDING, SENDING, SENT
 from ceop_workflow.notify.render import TemplateRenderer
 from ceop_workflow.notify.transports import (
@@ -42,22 +43,22 @@ MAX_RETRY_DELAY = timedelta(hours=6)
 
 @dataclass(frozen=True)
 class DrainReport:
-    """What one drain did. `lost` counts outcomes not recorded because the claim had expired."""
+    """What one drain did. `lost` counts outcomes not recorded because the claim had expired;
+    `digests` the digests made and `folded` the (reminder, recipient) pairs folded into them."""
 
     claimed: int = 0
     sent: int = 0
     retrying: int = 0
     dead: int = 0
     lost: int = 0
+    digests: int = 0
+    folded: int = 0
 
     def __add__(self, other: DrainReport) -> DrainReport:
-        return DrainReport(
-            self.claimed + other.claimed,
-            self.sent + other.sent,
-            self.retrying + other.retrying,
-            self.dead + other.dead,
-            self.lost + other.lost,
-        )
+        return DrainReport(*(a + b for a, b in zip(astuple(self), astuple(other), strict=True)))
+
+    def __sub__(self, other: DrainReport) -> DrainReport:
+        return DrainReport(*(a - b for a, b in zip(astuple(self), astuple(other), strict=True)))
 
 
 @dataclass(frozen=True)
@@ -88,8 +89,9 @@ class OutboxSender:
         sender: str,
         max_attempts: int = 5,
         retry_base_seconds: int = 60,
-        batch_size: int = 50,
+        batch_size: int = 200,
         claim_seconds: int = 900,
+        digester: Digester | None = None,
     ) -> None:
         if max_attempts < 1 or batch_size < 1 or claim_seconds < 1 or retry_base_seconds < 0:
             raise BadInput("outbox limits must be positive")
@@ -102,6 +104,7 @@ class OutboxSender:
         self._batch_size = batch_size
         # Longer than the slowest batch can take, or a second drainer would send it again.
         self._claim_for = timedelta(seconds=claim_seconds)
+        self._digester = digester
 
     @classmethod
     def from_settings(
@@ -112,14 +115,19 @@ class OutboxSender:
         renderer: TemplateRenderer | None = None,
         transport: Transport | None = None,
     ) -> OutboxSender:
-        """A sender configured by `settings.email`, with its templates folder and transport."""
+        """A sender configured by `settings.email`: templates, transport, digests."""
+        renderer = renderer or TemplateRenderer.from_settings(settings)
+        sender = settings.email.from_address
         return cls(
             database,
-            renderer or TemplateRenderer.from_settings(settings),
+            renderer,
             transport or transport_from_settings(settings),
-            sender=settings.email.from_address,
+            sender=sender,
             max_attempts=settings.email.max_attempts,
             retry_base_seconds=settings.email.retry_base_seconds,
+            digester=Digester(
+                DigestRule.from_settings(settings), renderer, message.domain_of(sender)
+            ),
         )
 
     def retry_delay(self, attempts: int) -> timedelta:
@@ -130,26 +138,38 @@ class OutboxSender:
     def drain(self, now: datetime, *, max_batches: int = 10) -> DrainReport:
         """Send what is due at `now`, batch after batch, until none is left or `max_batches`."""
         report = DrainReport()
-        for _ in range(max_batches):
-            batch = self.drain_batch(now)
+        for number in range(max_batches):
+            # Digests once: `now` stands still, so later batches would find the same reminders.
+            batch = self._drain_batch(now, fold=number == 0)
             report += batch
             if batch.claimed < self._batch_size:
                 break
         return report
 
     def drain_batch(self, now: datetime) -> DrainReport:
-        """Claim up to one batch of due messages, send them, and record each outcome."""
+        """Make the digests due, claim up to one batch, send it, and record each outcome."""
+        return self._drain_batch(now, fold=True)
+
+    def _drain_batch(self, now: datetime, *, fold: bool) -> DrainReport:
         with self._database.unit_of_work() as session:
             reaped = self._reap(session, now)
+            # Before the claim, so that the digests go out in this very batch.
+            folding = self._digester.fold(session, now) if fold and self._digester else None
             claimed = self._claim(session, now)
+        start = DrainReport(
+            dead=reaped,
+            digests=folding.digests if folding else 0,
+            folded=folding.folded if folding else 0,
+        )
         if not claimed:
-            return DrainReport(dead=reaped)
+            return start
         results = self._send(claimed)
-        report = DrainReport(claimed=len(claimed), dead=reaped)
         with self._database.unit_of_work() as session:
-            for row, result in zip(claimed, results, strict=True):
-                report += self._record(session, row, result, now)
-        return report
+            return (
+                start
+                + DrainReport(claimed=len(claimed))
+                + self._record(session, claimed, results, now)
+            )
 
     def _reap(self, session: Session, now: datetime) -> int:
         # A claim that expired on its last allowed attempt: the drainer died mid-send that
@@ -211,7 +231,7 @@ class OutboxSender:
 
     def _send(self, claimed: Sequence[_Claimed]) -> list[SendResult]:
         results: dict[int, SendResult] = {}
-        built: list[tuple[int, EmailMessage]] = []
+        built: list[tuple[int, Message]] = []
         for row in claimed:
             try:
                 built.append((row.id, self._build(row)))
@@ -223,7 +243,7 @@ class OutboxSender:
                 results[row_id] = result
         return [results[row.id] for row in claimed]
 
-    def _build(self, row: _Claimed) -> EmailMessage:
+    def _build(self, row: _Claimed) -> Message:
         headers = {"X-Ceop-Template": row.template}
         if row.partnership_id is not None:
             headers["X-Ceop-Partnership"] = str(row.partnership_id)
@@ -236,7 +256,7 @@ class OutboxSender:
             date=row.created_at,
         )
 
-    def _hand_over(self, built: Sequence[tuple[int, EmailMessage]]) -> list[SendResult]:
+    def _hand_over(self, built: Sequence[tuple[int, Message]]) -> list[SendResult]:
         emails = [email for _, email in built]
         try:
             results = self._transport.send_batch(emails)
@@ -252,34 +272,80 @@ class OutboxSender:
             return [SendResult(str(e["Message-ID"]), SendStatus.TEMPORARY, reason) for e in emails]
         return results
 
-    def _record(
-        self, session: Session, row: _Claimed, result: SendResult, now: datetime
-    ) -> DrainReport:
-        values: dict[str, Any] = {"claimed_until": None, "last_error": result.reason or None}
+    def _outcome(
+        self, row: _Claimed, result: SendResult, now: datetime
+    ) -> tuple[DrainReport, dict[str, Any]]:
+        """What becomes of `row` after `result`: its report and the columns to write."""
+        values: dict[str, Any] = {
+            "b_error": result.reason or None,
+            "b_sent_at": None,
+            "b_next": None,
+        }
         if result.status is SendStatus.SENT:
-            values |= {"status": SENT, "sent_at": now}
-            report = DrainReport(sent=1)
-        elif result.status is SendStatus.TEMPORARY and row.attempts < self._max_attempts:
-            values |= {"status": PENDING, "next_attempt_at": now + self.retry_delay(row.attempts)}
-            report = DrainReport(retrying=1)
-        else:
-            if result.status is SendStatus.TEMPORARY:
-                values["last_error"] = f"gave up after {row.attempts} attempts: {result.reason}"
-            values["status"] = DEAD
-            report = DrainReport(dead=1)
-            log.warning("outbox: message %d is a dead letter: %s", row.id, values["last_error"])
-        # Only while our claim stands: after it expired another drainer owns the row.
-        outcome = session.execute(
-            update(OutboxMessage)
-            .where(
-                OutboxMessage.id == row.id,
-                OutboxMessage.status == SENDING,
-                OutboxMessage.attempts == row.attempts,
+            values |= {"b_status": SENT, "b_sent_at": now}
+            return DrainReport(sent=1), values
+        if result.status is SendStatus.TEMPORARY and row.attempts < self._max_attempts:
+            values |= {"b_status": PENDING, "b_next": now + self.retry_delay(row.attempts)}
+            return DrainReport(retrying=1), values
+        if result.status is SendStatus.TEMPORARY:
+            values["b_error"] = f"gave up after {row.attempts} attempts: {result.reason}"
+        values["b_status"] = DEAD
+        log.warning("outbox: message %d is a dead letter: %s", row.id, values["b_error"])
+        return DrainReport(dead=1), values
+
+    def _record(
+        self,
+        session: Session,
+        claimed: Sequence[_Claimed],
+        results: Sequence[SendResult],
+        now: datetime,
+    ) -> DrainReport:
+        """Write every outcome with one statement, but only where our claim still stands."""
+        report = DrainReport()
+        params: list[dict[str, Any]] = []
+        outcomes: dict[int, DrainReport] = {}
+        for row, result in zip(claimed, results, strict=True):
+            outcome, values = self._outcome(row, result, now)
+            outcomes[row.id] = outcome
+            report += outcome
+            params.append({"b_id": row.id, "b_attempts": row.attempts, **values})
+        saved = cast("CursorResult[Any]", session.execute(_RECORD, params)).rowcount
+        if saved == len(params):
+            return report
+        # After its claim expired another drainer owns a row: find which outcomes were not saved.
+        ours = {(row.id, row.attempts) for row in claimed}
+        current = session.execute(
+            select(OutboxMessage.id, OutboxMessage.attempts, OutboxMessage.status).where(
+                OutboxMessage.id.in_([row.id for row in claimed])
             )
-            .values(**values)
-            .execution_options(synchronize_session=False)
-        )
-        if not getattr(outcome, "rowcount", 0):
-            log.warning("outbox: message %d was claimed again before its outcome was saved", row.id)
-            return DrainReport(lost=1)
+        ).all()
+        for row_id, attempts, status in current:
+            if (row_id, attempts) not in ours or status == SENDING:
+                log.warning(
+                    "outbox: message %d was claimed again before its outcome was saved", row_id
+                )
+                report = report - outcomes[row_id] + DrainReport(lost=1)
         return report
+
+
+_TABLE = cast(Table, OutboxMessage.__table__)
+# One statement for a whole batch of outcomes (executemany); a NULL keeps the column as it is.
+_RECORD = (
+    update(_TABLE)
+    .where(
+        _TABLE.c.id == bindparam("b_id"),
+        _TABLE.c.status == SENDING,
+        _TABLE.c.attempts == bindparam("b_attempts"),
+    )
+    .values(
+        status=bindparam("b_status"),
+        claimed_until=None,
+        last_error=bindparam("b_error"),
+        sent_at=func.coalesce(
+            bindparam("b_sent_at", type_=_TABLE.c.sent_at.type), _TABLE.c.sent_at
+        ),
+        next_attempt_at=func.coalesce(
+            bindparam("b_next", type_=_TABLE.c.next_attempt_at.type), _TABLE.c.next_attempt_at
+        ),
+    )
+)

@@ -59,7 +59,10 @@ class TemplateRenderer:
 
     def __init__(self, folder: Path, *, max_output_bytes: int = MAX_OUTPUT_BYTES) -> None:
         if not folder.is_dir():
-            raise ConfigError(f"templates folder {folder} does not exist")
+            raise ConfigError(
+                f"templates folder {folder} does not exist: point general.templates_dir at the "
+                "folder of email templates (the shipped one is notifications/)"
+            )
         self._folder = folder
         self._max_output_bytes = max_output_bytes
         self._sources = _read_sources(folder)
@@ -109,18 +112,28 @@ class TemplateRenderer:
         something the sandbox forbids, uses a variable the context lacks, or renders more than
         the output cap; `BadInput` if the context holds anything but plain data.
         """
-        if name not in self._messages:
-            known = ", ".join(sorted(self._messages)) or "none"
-            raise TemplateError(f"unknown template {name!r}; known templates: {known}")
-        plain = _plain_context(name, context)
-        subject = _LINE_BREAKS.sub(" ", self._render_part(name, SUBJECT_SUFFIX, plain)).strip()
-        if not subject:
-            raise TemplateError(f"template {name!r}: {name}{SUBJECT_SUFFIX} renders empty")
+        plain = self._checked(name, context)
         return RenderedMessage(
-            subject=subject,
+            subject=self._subject(name, plain),
             text=self._render_part(name, TEXT_SUFFIX, plain),
             html=self._render_part(name, HTML_SUFFIX, plain),
         )
+
+    def render_subject(self, name: str, context: Mapping[str, object]) -> str:
+        """Only the one-line subject of message `name`; fails as `render` does."""
+        return self._subject(name, self._checked(name, context))
+
+    def _checked(self, name: str, context: Mapping[str, object]) -> dict[str, object]:
+        if name not in self._messages:
+            known = ", ".join(sorted(self._messages)) or "none"
+            raise TemplateError(f"unknown template {name!r}; known templates: {known}")
+        return _plain_context(name, context)
+
+    def _subject(self, name: str, plain: Mapping[str, object]) -> str:
+        subject = _LINE_BREAKS.sub(" ", self._render_part(name, SUBJECT_SUFFIX, plain)).strip()
+        if not subject:
+            raise TemplateError(f"template {name!r}: {name}{SUBJECT_SUFFIX} renders empty")
+        return subject
 
     def validate_all(self) -> list[str]:
         """Every problem in the folder, one line each; an empty list means all is well.
@@ -187,6 +200,28 @@ class TemplateRenderer:
             return None
         # The file name (not the full path) is what tracebacks and errors show.
         return source, file, lambda: True
+
+
+def template_names(folder: Path) -> frozenset[str]:
+    """The messages in a templates folder (all three parts present), from the listing alone.
+
+    Cheap enough to call on every start: nothing is read or compiled. A missing folder is a
+    `ConfigError` that names it and the setting that points at it.
+    """
+    try:
+        files = {path.name for path in folder.iterdir() if path.is_file()}
+    except FileNotFoundError:
+        raise ConfigError(
+            f"templates folder {folder} does not exist: point general.templates_dir at the "
+            "folder of email templates (the shipped one is notifications/)"
+        ) from None
+    except OSError as exc:
+        raise ConfigError(f"cannot list templates folder {folder}: {exc.strerror}") from None
+    return frozenset(
+        name
+        for name in {_message_name(file) for file in files}
+        if name is not None and all(name + sfx in files for sfx in _PART_SUFFIXES)
+    )
 
 
 def _read_sources(folder: Path) -> dict[str, str]:

@@ -2,23 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-from typing import Any
-
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ceop_workflow.config import Settings
 from ceop_workflow.engine.context import FireContext
 from ceop_workflow.engine.definitions import Definition
 from ceop_workflow.engine.machine import Outcome
-from ceop_workflow.notify.context import partnership_context
+from ceop_workflow.notify.context import transition_context
+from ceop_workflow.notify.message import domain_of
 from ceop_workflow.notify.outbox import enqueue
 from ceop_workflow.notify.recipients import resolve
-from ceop_workflow.store.models import BusinessCase, Partnership
-
-# How long the committee is given to decide on a business case, as said in the committee pack.
-COMMITTEE_DECISION_DAYS = 14
+from ceop_workflow.store.models import Partnership
 
 
 class TransitionNotices:
@@ -41,7 +35,15 @@ class TransitionNotices:
         transition = definition.transition(ctx.trigger, outcome.source)
         if transition is None or not transition.notify:
             return
-        context = self._context(session, partnership, ctx)
+        context = transition_context(
+            session,
+            partnership,
+            today=ctx.today,
+            trigger=ctx.trigger,
+            actor=ctx.actor,
+            data=ctx.data,
+        )
+        domain = domain_of(self.settings.email.from_address)
         for notice in transition.notify:
             enqueue(
                 session,
@@ -55,31 +57,8 @@ class TransitionNotices:
                 ),
                 now=ctx.now,
                 partnership_id=partnership.id,
+                domain=domain,
             )
 
     def recorded(self, session: Session, partnership: Partnership, kind: str, row: object) -> None:
         """Records send no email of their own."""
-
-    def _context(self, session: Session, p: Partnership, ctx: FireContext) -> dict[str, Any]:
-        today = ctx.today
-        case = session.scalars(
-            select(BusinessCase).filter_by(partnership_id=p.id).order_by(BusinessCase.id.desc())
-        ).first()
-        note = ctx.data.get("reason") or ctx.data.get("minutes") or ""
-        return {
-            "partnership": partnership_context(p),
-            "link": "",
-            "due": (today + timedelta(days=COMMITTEE_DECISION_DAYS)).isoformat(),
-            "since": today.isoformat(),
-            "reason": str(ctx.data.get("reason") or ""),
-            "decision": {"decision": ctx.trigger, "member": ctx.actor, "note": str(note)},
-            "business_case": None
-            if case is None
-            else {
-                "title": case.title,
-                "objectives": list(case.objectives),
-                "benefits": case.benefits or "",
-                "resources": case.resources or "",
-                "author": case.author,
-            },
-        }

@@ -17,7 +17,7 @@ import sys
 import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from email.message import EmailMessage
+from email.message import Message
 from enum import StrEnum
 from pathlib import Path
 from typing import Protocol, TextIO
@@ -53,7 +53,7 @@ class SendResult:
 class Transport(Protocol):
     """Something that sends a batch of emails and says what became of each."""
 
-    def send_batch(self, messages: Sequence[EmailMessage]) -> list[SendResult]:
+    def send_batch(self, messages: Sequence[Message]) -> list[SendResult]:
         """One result per message, in the order given; never raises for a failed send."""
         ...
 
@@ -135,7 +135,7 @@ class SmtpTransport:
             f"username={self._username!r})"
         )
 
-    def send_batch(self, messages: Sequence[EmailMessage]) -> list[SendResult]:
+    def send_batch(self, messages: Sequence[Message]) -> list[SendResult]:
         """Send every message over one connection; see the class for what counts as what."""
         if not messages:
             return []
@@ -186,7 +186,7 @@ class SmtpTransport:
             raise
         return conn
 
-    def _send_one(self, conn: smtplib.SMTP, msg: EmailMessage) -> SendResult:
+    def _send_one(self, conn: smtplib.SMTP, msg: Message) -> SendResult:
         try:
             refused = conn.send_message(msg)
         except smtplib.SMTPRecipientsRefused as exc:
@@ -227,7 +227,7 @@ class MaildirTransport:
         """The file a message with this Message-ID is written to."""
         return self._folder / f"{_safe_name(message_id)}.eml"
 
-    def send_batch(self, messages: Sequence[EmailMessage]) -> list[SendResult]:
+    def send_batch(self, messages: Sequence[Message]) -> list[SendResult]:
         """Write every message; a message without a Message-ID fails permanently."""
         results: list[SendResult] = []
         for msg in messages:
@@ -252,7 +252,7 @@ class ConsoleTransport:
     def __init__(self, stream: TextIO) -> None:
         self._stream = stream
 
-    def send_batch(self, messages: Sequence[EmailMessage]) -> list[SendResult]:
+    def send_batch(self, messages: Sequence[Message]) -> list[SendResult]:
         """Print every message followed by a separator line."""
         results: list[SendResult] = []
         for msg in messages:
@@ -267,7 +267,7 @@ class ConsoleTransport:
         return results
 
 
-def _result(msg: EmailMessage, status: SendStatus, reason: str = "") -> SendResult:
+def _result(msg: Message, status: SendStatus, reason: str = "") -> SendResult:
     return SendResult(str(msg["Message-ID"] or ""), status, reason)
 
 
@@ -275,7 +275,7 @@ def _status_of(code: int) -> SendStatus:
     return SendStatus.PERMANENT if 500 <= code < 600 else SendStatus.TEMPORARY
 
 
-def _refused(msg: EmailMessage, refusals: Mapping[str, tuple[int, bytes]]) -> SendResult:
+def _refused(msg: Message, refusals: Mapping[str, tuple[int, bytes]]) -> SendResult:
     # Every recipient refused: worth retrying only if one of the refusals was temporary.
     temporary = any(not 500 <= code < 600 for code, _ in refusals.values())
     status = SendStatus.TEMPORARY if temporary else SendStatus.PERMANENT

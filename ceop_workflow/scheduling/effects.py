@@ -15,7 +15,6 @@ from types import MappingProxyType
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ceop_workflow.config import SYSTEM_ACTOR, Settings
@@ -38,7 +37,13 @@ from ceop_workflow.engine.schedule import (
 )
 from ceop_workflow.engine.timers import TimerDef
 from ceop_workflow.errors import Refused
-from ceop_workflow.notify.context import partnership_context
+from ceop_workflow.notify.context import (
+    business_case_reminder,
+    renewal_coming_up,
+    review_due,
+    review_overdue,
+    stale_engagement,
+)
 from ceop_workflow.notify.message import domain_of
 from ceop_workflow.notify.outbox import enqueue
 from ceop_workflow.notify.recipients import resolve
@@ -52,13 +57,12 @@ from ceop_workflow.scheduling.plans import (
     reviewed_periods,
 )
 from ceop_workflow.service import FireRequest
-from ceop_workflow.store.models import BusinessCase, Partnership, Timer
+from ceop_workflow.store.models import Partnership, Timer
 from ceop_workflow.web.links import link_for_template
 
 log = logging.getLogger(__name__)
 
 FireIn = Callable[[Session, FireRequest], Mapping[str, Any]]
-BUSINESS_CASE_SECTIONS = ("title", "objectives", "benefits", "resources")
 
 
 @dataclass
@@ -79,24 +83,27 @@ class Duty:
         """The time zone duties are computed in."""
         return self.settings.tz
 
-    def local_day(self, moment: datetime) -> str:
-        """The ISO date of `moment` on the local calendar."""
-        return moment.astimezone(self.tz).date().isoformat()
+    def local_day(self, moment: datetime) -> date:
+        """The day of `moment` on the local calendar."""
+        return moment.astimezone(self.tz).date()
 
-    def context(self, template: str, **extra: Any) -> dict[str, Any]:
-        """A JSON-ready template context: the keys every timer mail has, plus `extra`."""
-        return {
-            "partnership": partnership_context(self.partnership),
-            "link": link_for_template(self.settings, template, self.partnership.id),
-            "due": self.local_day(self.row.due_at),
-            "period": "",
-            "missed_periods": [],
-            "days_idle": 0,
-            "timer": self.timer.name,
-        } | extra
+    @property
+    def today(self) -> date:
+        """The local day of the sweep."""
+        return self.local_day(self.now)
 
-    def mail(self, template: str | None, roles: Sequence[str], key: str, **extra: Any) -> bool:
-        """Write an outbox row (once per `key`); False when nobody is to receive it."""
+    def link(self, template: str | None) -> str:
+        """The web page where the reader of `template` acts on this partnership."""
+        return link_for_template(self.settings, template or "", self.partnership.id)
+
+    def mail(
+        self, template: str | None, roles: Sequence[str], key: str, context: Mapping[str, Any]
+    ) -> bool:
+        """Write an outbox row (once per `key`); False when nobody is to receive it.
+
+        `context` comes from the message's builder in `notify.context`; the timer's name is
+        added, so that a message can be traced back to the duty that sent it.
+        """
         if template is None:
             return False
         recipients = resolve(self.settings, roles, self.partnership)
@@ -107,7 +114,7 @@ class Duty:
             self.session,
             template=template,
             recipients=recipients,
-            context=self.context(template, **extra),
+            context={**context, "timer": self.timer.name},
             dedupe_key=f"timer:{key}",
             now=self.now,
             partnership_id=self.partnership.id,
@@ -154,7 +161,7 @@ def _chase(duty: Duty, period: Period, occurrence: datetime) -> Planned | None:
     )
 
 
-def _review_deadline(duty: Duty, period: Period, occurrence: datetime) -> str:
+def _review_deadline(duty: Duty, period: Period, occurrence: datetime) -> date:
     """The day a review is due by: when it would be chased, else the day it fell due."""
     chase = _chase(duty, period, occurrence)
     return duty.local_day(chase.due_at if chase else occurrence)
@@ -169,19 +176,18 @@ def handle_every(duty: Duty) -> str:
     reviewed = reviewed_periods(
         duty.session, row.partnership_id, completed_by(timer), [p.key for p, _ in due]
     )
-    objectives = [o.name for o in duty.partnership.objectives]
     sent = []
     for reminder in reminders(due, reviewed, duty.settings.daemon.catch_up):
         key = f"p{row.partnership_id}:{timer.name}:{reminder.period.key}"
-        duty.mail(
-            timer.notify,
-            timer.to,
-            key,
+        context = review_due(
+            duty.session,
+            duty.partnership,
             period=reminder.period.label,
             due=_review_deadline(duty, reminder.period, reminder.due_at),
-            objectives=objectives,
-            missed_periods=[p.label for p in reminder.missed],
+            link=duty.link(timer.notify),
         )
+        context["missed_periods"] = [p.label for p in reminder.missed]
+        duty.mail(timer.notify, timer.to, key, context)
         sent.append(reminder.period.key)
     latest, latest_at = due[-1]
     if latest.key not in reviewed:
@@ -203,17 +209,16 @@ def handle_overdue(duty: Duty) -> str:
         row.status = rows.COMPLETED
         return "reviewed meanwhile"
     period = Period.from_key(row.period or "")
-    occurrence = row.anchor_at or row.due_at
-    days = (duty.now.astimezone(duty.tz).date() - occurrence.astimezone(duty.tz).date()).days
-    duty.mail(
-        timer.spec.get("overdue_notify"),
-        timer.spec.get("overdue_to") or timer.to,
-        row.idempotency_key,
+    template = timer.spec.get("overdue_notify")
+    context = review_overdue(
+        duty.partnership,
         review_kind=kind,
         period=period.label,
-        due=duty.local_day(occurrence),
-        days_overdue=days,
+        due=duty.local_day(row.anchor_at or row.due_at),
+        today=duty.today,
+        link=duty.link(template),
     )
+    duty.mail(template, timer.spec.get("overdue_to") or timer.to, row.idempotency_key, context)
     raise_alert(
         duty.session,
         row.partnership_id,
@@ -226,13 +231,14 @@ def handle_overdue(duty: Duty) -> str:
 
 def handle_after(duty: Duty) -> str:
     """Remind that a partnership has sat in its state for a while."""
-    case = duty.session.scalars(
-        select(BusinessCase)
-        .filter_by(partnership_id=duty.row.partnership_id)
-        .order_by(BusinessCase.id.desc())
-    ).first()
-    missing = [s for s in BUSINESS_CASE_SECTIONS if case is None or not getattr(case, s)]
-    duty.mail(duty.timer.notify, duty.timer.to, duty.row.idempotency_key, missing=missing)
+    timer = duty.timer
+    context = business_case_reminder(
+        duty.session,
+        duty.partnership,
+        due=duty.local_day(duty.row.due_at),
+        link=duty.link(timer.notify),
+    )
+    duty.mail(timer.notify, timer.to, duty.row.idempotency_key, context)
     return f"reminded {duty.fire(duty.timer.trigger)}".strip()
 
 
@@ -257,15 +263,19 @@ def handle_idle(duty: Duty) -> str:
         duty.session, row.partnership_id, timer.name, duty.now, f"no contact for {days} days"
     )
     if opened:
-        duty.mail(
-            timer.notify,
-            timer.to,
-            row.idempotency_key,
-            last_contact="" if last is None else duty.local_day(last),
-            days_idle=days,
+        context = stale_engagement(
+            duty.session,
+            duty.partnership,
+            today=duty.today,
             limit_days=int(row.payload.get("limit_days", days)),
-            escalate_on="" if then is None else duty.local_day(then.due_at),
+            escalate_on=duty.local_day(then.due_at if then else duty.now),
+            link=duty.link(timer.notify),
         )
+        # Counted from the last contact or, without one, from when the timer started.
+        context["days_idle"] = days
+        if then is None:
+            context["escalate_on"] = ""  # this timer escalates nothing
+        duty.mail(timer.notify, timer.to, row.idempotency_key, context)
     fired = duty.fire(timer.trigger, f"no contact logged for {days} days")
     return f"{'alert raised' if opened else 'alert already open'} {fired}".strip()
 
@@ -284,8 +294,12 @@ def handle_idle_then(duty: Duty) -> str:
 
 def handle_before(duty: Duty) -> str:
     """A date of the partnership is coming up: tell people and fire the trigger (renewal)."""
-    day = str(duty.row.payload.get("date", ""))
-    duty.mail(duty.timer.notify, duty.timer.to, duty.row.idempotency_key, term_ends=day, due=day)
+    timer = duty.timer
+    day = date.fromisoformat(str(duty.row.payload["date"]))
+    context = renewal_coming_up(
+        duty.partnership, term_ends=day, due=day, link=duty.link(timer.notify)
+    )
+    duty.mail(timer.notify, timer.to, duty.row.idempotency_key, context)
     return f"notified {duty.fire(duty.timer.trigger)}".strip()
 
 

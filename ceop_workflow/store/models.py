@@ -304,6 +304,8 @@ class OutboxMessage(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
+    # Set on a reminder folded into a daily digest (status "digested"): the digest's row.
+    digest_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id"))
 
 
 class DaemonLease(Base):

@@ -1,5 +1,6 @@
 """Fixtures for integration tests: a real SMTP server (aiosmtpd) on loopback that tests can
-make refuse, need a login or TLS; and a headless Chromium (from browser.py)."""
+make refuse, need a login or TLS; `outbox_db`, an empty migrated database, once on SQLite and
+once on PostgreSQL; and a headless Chromium (from browser.py)."""
 
 from __future__ import annotations
 
@@ -16,8 +17,11 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
+from ceop_workflow.store.db import Database
+
 # A headless Chromium for the browser tests: chromium_page and friends live in browser.py.
 from tests.integration.browser import artifacts_dir, chromium_browser, chromium_page
+from tests.integration.databases import KINDS, emptied, postgres_database, sqlite_database
 
 __all__ = ["artifacts_dir", "chromium_browser", "chromium_page"]
 
@@ -193,3 +197,24 @@ def smtp_starttls_server(loopback_certificate: Certificate) -> Iterator[SmtpServ
 def smtps_server(loopback_certificate: Certificate) -> Iterator[SmtpServer]:
     """An SMTP server that speaks TLS from the first byte (port 465 style)."""
     yield from _serve(Handler(), ssl_context=loopback_certificate.server_context)
+
+
+@pytest.fixture(scope="session")
+def notify_postgres_url() -> Iterator[str]:
+    """One migrated PostgreSQL database for the session's notification tests."""
+    with postgres_database() as url:
+        yield url
+
+
+@pytest.fixture(params=KINDS)
+def outbox_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    """An empty migrated database: a SQLite file, then PostgreSQL (emptied for each test)."""
+    if request.param == "sqlite":
+        with sqlite_database(tmp_path) as db:
+            yield db
+        return
+    db = emptied(request.getfixturevalue("notify_postgres_url"))
+    try:
+        yield db
+    finally:
+        db.dispose()

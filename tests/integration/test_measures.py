@@ -10,7 +10,6 @@ after 14 days; stale after no contact for 30d (Strategic Partner), 60d (Partner)
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -45,6 +44,7 @@ from ceop_workflow.reports.measures import (
 from ceop_workflow.reports.render import render_html, render_text
 from ceop_workflow.service import FireRequest, Service
 from ceop_workflow.store.db import Database
+from tests.conftest import PG_ADMIN_URL
 
 ROOT = Path(__file__).resolve().parents[2]
 SAM = "sam.patel@ceop.example"  # keyworker of every partnership
@@ -114,20 +114,19 @@ class Book:
 def database_url(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
-    """A fresh, empty database: a SQLite file, or a new database on CEOP_TEST_POSTGRES_URL's
-    server (dropped afterwards)."""
+    """A fresh, empty database: a SQLite file, or a new database on the test PostgreSQL server
+    (dropped afterwards)."""
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path_factory.mktemp('book') / 'book.db'}"
         return
-    server = os.environ.get("CEOP_TEST_POSTGRES_URL")
-    if not server:
-        pytest.skip("set CEOP_TEST_POSTGRES_URL to run against PostgreSQL")
-    name = f"ceop_measures_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    # The session's PostgreSQL prefix skips off CI and fails under CI=true when no server answers.
+    prefix = request.getfixturevalue("pg_prefix")
+    name = f"{prefix}_measures_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
     try:
-        yield make_url(server).set(database=name).render_as_string(hide_password=False)
+        yield make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
     finally:
         with admin.connect() as connection:
             connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

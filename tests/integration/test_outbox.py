@@ -1,23 +1,14 @@
-"""The outbox on a real database: enqueue, drain, retry with backoff, dead letters, claims."""
+"""The outbox on a real database: enqueue, drain, retry with backoff, dead letters, retry by id."""
 
 from __future__ import annotations
 
-import os
-import sqlite3
-import threading
-import uuid
-from collections.abc import Callable, Iterator, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from email import message_from_bytes, policy
-from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, select, text
-from sqlalchemy.engine import make_url
 
 from ceop_workflow.errors import NotFound, Refused
-from ceop_workflow.notify.drain import OutboxSender
 from ceop_workflow.notify.outbox import (
     OutboxCounts,
     counts,
@@ -30,126 +21,28 @@ from ceop_workflow.notify.render import TemplateRenderer
 from ceop_workflow.notify.samples import sample_contexts
 from ceop_workflow.notify.transports import (
     MaildirTransport,
-    SendResult,
     SendStatus,
-    Transport,
 )
-from ceop_workflow.store import migrate
 from ceop_workflow.store.db import Database
-from ceop_workflow.store.models import OutboxMessage
-
-SHIPPED = Path(__file__).resolve().parents[2] / "notifications"
-T0 = datetime(2025, 12, 1, 9, 0, tzinfo=UTC)
-SENDER = "partnerships@ceop.example"
-POSTGRES_URL = os.environ.get("CEOP_TEST_POSTGRES_URL", "")
-
-
-class ScriptedTransport:
-    """Answers each message with `decide(message)`; remembers what it was given."""
-
-    def __init__(self, decide: Callable[[EmailMessage], SendStatus] | None = None) -> None:
-        self.decide = decide or (lambda _msg: SendStatus.SENT)
-        self.batches: list[list[EmailMessage]] = []
-        self.during_send: Callable[[], None] = lambda: None
-
-    @property
-    def sent(self) -> list[EmailMessage]:
-        return [m for batch in self.batches for m in batch]
-
-    def send_batch(self, messages: Sequence[EmailMessage]) -> list[SendResult]:
-        self.during_send()
-        self.batches.append(list(messages))
-        results = []
-        for msg in messages:
-            status = self.decide(msg)
-            reason = "" if status is SendStatus.SENT else f"scripted {status.value} failure"
-            results.append(SendResult(str(msg["Message-ID"]), status, reason))
-        return results
-
-
-@pytest.fixture(
-    params=[
-        "sqlite",
-        pytest.param("postgresql", marks=pytest.mark.postgres),
-    ]
+from tests.integration.outbox_support import (
+    SENDER,
+    SHIPPED,
+    T0,
+    ScriptedTransport,
 )
-def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
-    if request.param == "sqlite":
-        db = Database(f"sqlite:///{tmp_path / 'outbox.db'}")
-        migrate.upgrade(db)
-        yield db
-        db.dispose()
-        return
-    if not POSTGRES_URL:
-        pytest.skip("set CEOP_TEST_POSTGRES_URL to run against PostgreSQL")
-    yield from _postgres_database()
+from tests.integration.outbox_support import make_sender as _sender
+from tests.integration.outbox_support import put as _enqueue
+from tests.integration.outbox_support import row_of as _row
 
 
-def _postgres_database() -> Iterator[Database]:
-    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    name = f"ceop_test_{uuid.uuid4().hex[:12]}"
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    db = Database(make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False))
-    try:
-        migrate.upgrade(db)
-        yield db
-    finally:
-        db.dispose()
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-        admin.dispose()
+@pytest.fixture
+def database(outbox_db: Database) -> Database:
+    return outbox_db
 
 
 @pytest.fixture(scope="module")
 def renderer() -> TemplateRenderer:
     return TemplateRenderer(SHIPPED)
-
-
-def _sender(
-    database: Database,
-    renderer: TemplateRenderer,
-    transport: Transport,
-    **limits: int,
-) -> OutboxSender:
-    return OutboxSender(
-        database,
-        renderer,
-        transport,
-        sender=SENDER,
-        max_attempts=limits.get("max_attempts", 3),
-        retry_base_seconds=limits.get("retry_base_seconds", 60),
-        batch_size=limits.get("batch_size", 50),
-        claim_seconds=limits.get("claim_seconds", 600),
-    )
-
-
-def _enqueue(
-    database: Database,
-    key: str,
-    *,
-    template: str = "monthly_review_due",
-    now: datetime = T0,
-    recipients: Sequence[str] = ("sam.keyworker@ceop.example",),
-    context: dict[str, object] | None = None,
-) -> bool:
-    with database.unit_of_work() as session:
-        return enqueue(
-            session,
-            template=template,
-            recipients=recipients,
-            context=context if context is not None else sample_contexts()[template][0],
-            dedupe_key=key,
-            now=now,
-            domain="ceop.example",
-        )
-
-
-def _row(database: Database, key: str) -> OutboxMessage:
-    with database.reading() as session:
-        row = session.scalars(select(OutboxMessage).where(OutboxMessage.dedupe_key == key)).one()
-        session.expunge(row)
-        return row
 
 
 def test_enqueue_is_idempotent_by_dedupe_key(database: Database) -> None:
@@ -309,75 +202,6 @@ def test_retry_a_dead_letter_by_id(database: Database, renderer: TemplateRendere
         retry_dead_letter(session, 999, later)
 
 
-def test_no_write_transaction_is_held_while_sending(
-    tmp_path: Path, renderer: TemplateRenderer
-) -> None:
-    path = tmp_path / "outbox.db"
-    database = Database(f"sqlite:///{path}")
-    migrate.upgrade(database)
-    _enqueue(database, "a")
-    transport = ScriptedTransport()
-
-    def write_elsewhere() -> None:
-        # Another writer with almost no patience: "database is locked" if the drain held one.
-        other = sqlite3.connect(path, timeout=0.05, isolation_level=None)
-        try:
-            other.execute("BEGIN IMMEDIATE")
-            other.execute("ROLLBACK")
-        finally:
-            other.close()
-
-    transport.during_send = write_elsewhere
-
-    assert _sender(database, renderer, transport).drain(T0).sent == 1
-    database.dispose()
-
-
-def test_an_interrupted_send_is_claimed_again_after_the_claim_expires(
-    database: Database, renderer: TemplateRenderer
-) -> None:
-    _enqueue(database, "a")
-    crashing = ScriptedTransport()
-
-    def crash() -> None:
-        raise SystemExit("killed mid-send")
-
-    crashing.during_send = crash
-    with pytest.raises(SystemExit):
-        _sender(database, renderer, crashing, claim_seconds=600).drain(T0)
-    assert _row(database, "a").status == "sending"
-
-    working = ScriptedTransport()
-    sender = _sender(database, renderer, working, claim_seconds=600)
-    assert sender.drain(T0 + timedelta(seconds=599)).claimed == 0
-    assert sender.drain(T0 + timedelta(seconds=600)).sent == 1
-    assert [m["Message-ID"] for m in working.sent] == [message_id_for("a", "ceop.example")]
-    assert _row(database, "a").attempts == 2
-
-
-def test_a_message_that_keeps_killing_the_sender_becomes_a_dead_letter(
-    database: Database, renderer: TemplateRenderer
-) -> None:
-    _enqueue(database, "poison")
-    crashing = ScriptedTransport()
-
-    def crash() -> None:
-        raise SystemExit("killed mid-send")
-
-    crashing.during_send = crash
-    sender = _sender(database, renderer, crashing, max_attempts=2, claim_seconds=10)
-    for attempt in range(2):
-        with pytest.raises(SystemExit):
-            sender.drain(T0 + timedelta(seconds=10 * attempt))
-
-    report = sender.drain(T0 + timedelta(seconds=20))
-
-    assert (report.claimed, report.dead) == (0, 1)
-    row = _row(database, "poison")
-    assert row.status == "dead"
-    assert "the sender stopped while sending" in str(row.last_error)
-
-
 def test_a_transport_that_raises_leaves_messages_for_a_retry(
     database: Database, renderer: TemplateRenderer
 ) -> None:
@@ -404,39 +228,6 @@ def test_drain_works_through_several_batches(
 
     assert (report.claimed, report.sent) == (7, 7)
     assert [len(batch) for batch in transport.batches] == [3, 3, 1]
-
-
-def test_concurrent_drainers_send_each_message_once(
-    database: Database, renderer: TemplateRenderer
-) -> None:
-    total = 60
-    for i in range(total):
-        _enqueue(database, f"m{i}")
-    transports = [ScriptedTransport() for _ in range(4)]
-    errors: list[BaseException] = []
-
-    def run(transport: ScriptedTransport) -> None:
-        try:
-            other = Database(database.url)
-            try:
-                _sender(other, renderer, transport, batch_size=5).drain(T0, max_batches=100)
-            finally:
-                other.dispose()
-        except BaseException as exc:  # reported below, in the test's thread
-            errors.append(exc)
-
-    threads = [threading.Thread(target=run, args=(t,)) for t in transports]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-
-    assert errors == []
-    ids = [m["Message-ID"] for t in transports for m in t.sent]
-    assert len(ids) == total
-    assert len(set(ids)) == total
-    with database.reading() as session:
-        assert counts(session).sent == total
 
 
 def test_end_to_end_into_a_maildir(

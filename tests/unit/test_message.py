@@ -51,7 +51,9 @@ def test_build_email_is_text_then_html_with_our_headers() -> None:
     )
 
     assert msg.get_content_type() == "multipart/alternative"
-    assert [part.get_content_type() for part in msg.iter_parts()] == ["text/plain", "text/html"]
+    parts = msg.get_payload()
+    assert isinstance(parts, list)
+    assert [part.get_content_type() for part in parts] == ["text/plain", "text/html"]
     assert msg["From"] == "partnerships@ceop.example"
     assert msg["To"] == "a@ceop.example, b@ceop.example"
     assert msg["Subject"] == "Review due"
@@ -68,7 +70,8 @@ def test_a_rendered_template_survives_the_wire() -> None:
     rendered = renderer.render("escalation", context)
 
     msg = build_email(rendered, "partnerships@ceop.example", ["kelly.burke@ceop.example"], MID)
-    parsed = message_from_bytes(msg.as_bytes(policy=policy.SMTP), policy=policy.default)
+    wire = msg.as_bytes(policy=msg.policy.clone(linesep="\r\n"))  # as smtplib writes it
+    parsed = message_from_bytes(wire, policy=policy.default)
 
     assert isinstance(parsed, EmailMessage)
     assert parsed["Subject"] == rendered.subject
@@ -85,6 +88,7 @@ def test_a_rendered_template_survives_the_wire() -> None:
         ({"recipients": []}, "at least one recipient"),
         ({"recipients": ["a@ceop.example\nBcc: x@evil.example"]}, "not a plain email address"),
         ({"sender": "Partnerships <p@ceop.example>"}, "not a plain email address"),
+        ({"recipients": ["zoë@ceop.example"]}, "not a plain email address"),
         ({"message_id": "no-brackets@ceop.example"}, "not a Message-ID"),
         ({"headers": {"Bcc": "x@evil.example"}}, "'Bcc' cannot be set"),
         ({"headers": {"X-Note": "one\r\nBcc: x@evil.example"}}, "must not contain a line break"),
@@ -106,3 +110,20 @@ def test_build_email_refuses_unsafe_input(change: dict[str, object], error: str)
 
     with pytest.raises(BadInput, match=error):
         build_email(**arguments)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("length", range(60, 100, 3))
+@pytest.mark.parametrize("last", ["a", "ü"])
+def test_subjects_read_back_exactly_whatever_their_length(length: int, last: str) -> None:
+    subject = ("Word " * 30)[: length - 1] + last
+    rendered = RenderedMessage(subject=subject, text="é" * 200 + "\n", html="<p>x</p>\n")
+    email = build_email(rendered, "a@ceop.example", ["b@ceop.example"], MID)
+
+    raw = email.as_bytes()
+
+    parsed = message_from_bytes(raw, policy=policy.default)
+    assert parsed["Subject"] == subject
+    text = parsed.get_body(preferencelist=("plain",))
+    assert text is not None and text.get_content() == "é" * 200 + "\n"
+    body = raw.split(b"\n\n", 1)[1]
+    assert max(len(line) for line in body.splitlines()) <= 78

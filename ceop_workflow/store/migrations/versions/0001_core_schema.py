@@ -194,6 +194,8 @@ def upgrade() -> None:
     sa.Column('last_error', sa.Text(), nullable=True),
     sa.Column('created_at', ceop_workflow.store.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('sent_at', ceop_workflow.store.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('digest_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['digest_id'], ['outbox.id'], name=op.f('fk_outbox_digest_id_outbox')),
     sa.ForeignKeyConstraint(['partnership_id'], ['partnerships.id'], name=op.f('fk_outbox_partnership_id_partnerships')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_outbox')),
     sa.UniqueConstraint('dedupe_key', name=op.f('uq_outbox_dedupe_key'))
