@@ -17,6 +17,7 @@ import click
 
 from ceop_workflow.cli.app import App, fail
 from ceop_workflow.cli.daemon import daemon, status
+from ceop_workflow.cli.demo import demo
 from ceop_workflow.cli.notifications import notifications, outbox
 from ceop_workflow.cli.partnerships import fire, keyworker, partner, partnership
 from ceop_workflow.cli.records import contact, contribution, review
@@ -65,6 +66,7 @@ for command in (
     serve,
     user,
     token,
+    demo,
     notifications,
     outbox,
 ):
@@ -74,7 +76,7 @@ for command in (
 def main(argv: list[str] | None = None) -> None:
     """Run the command line and exit with a documented code; user errors print one line."""
     try:
-        cli.main(args=argv, prog_name="ceop-workflow", standalone_mode=False)
+        code = cli.main(args=argv, prog_name="ceop-workflow", standalone_mode=False)
     except DefinitionError as exc:
         for problem in exc.problems:
             fail(problem)
@@ -98,4 +100,5 @@ def main(argv: list[str] | None = None) -> None:
         hint = "(set CEOP_WORKFLOW_DEBUG=1 for details)"
         fail(f"internal error: {type(exc).__name__}: {first} {hint}")
         sys.exit(EXIT_INTERNAL)
-    sys.exit(EXIT_OK)
+    # Without standalone mode click returns, rather than raises, a command's `ctx.exit(code)`.
+    sys.exit(code if isinstance(code, int) else EXIT_OK)

@@ -17,7 +17,8 @@ TEAM = "team@ceop.example"
 COMMITTEE = ("paul.lever@ceop.example", "paul.clark@ceop.example")
 
 
-def _fire(service: Service, pid: int, trigger: str, actor: str, **data: object) -> None:
+def fire_with(service: Service, pid: int, trigger: str, actor: str, **data: object) -> None:
+    """Fire a trigger with data given as Python values (tuples become `;`-joined lists)."""
     values = {
         key: [";".join(v) if isinstance(v, tuple) else str(v)]
         for key, v in data.items()
@@ -34,8 +35,8 @@ def seed_partner(service: Service, records: Records, seed: Seed) -> int:
         partner_id, workflow, seed.keyworker, "kelly.burke@ceop.example"
     )
     if not seed.individual:
-        _fire(service, pid, "start_business_case", seed.keyworker)
-    _fire(
+        fire_with(service, pid, "start_business_case", seed.keyworker)
+    fire_with(
         service,
         pid,
         "submit_to_committee",
@@ -45,7 +46,7 @@ def seed_partner(service: Service, records: Records, seed: Seed) -> int:
         core_policing="false",
     )
     if seed.individual:
-        _fire(
+        fire_with(
             service,
             pid,
             "approve",
@@ -56,7 +57,7 @@ def seed_partner(service: Service, records: Records, seed: Seed) -> int:
         )
     else:
         cleared = "true" if seed.contractor else "false"
-        _fire(
+        fire_with(
             service,
             pid,
             "approve",
@@ -64,7 +65,7 @@ def seed_partner(service: Service, records: Records, seed: Seed) -> int:
             minutes="Approved",
             conflict_of_interest_cleared=cleared,
         )
-        _fire(
+        fire_with(
             service,
             pid,
             "assign_tier",
