@@ -7,9 +7,9 @@ twice. Listeners let the timer and notification machinery join the same transact
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
-from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, Any, Protocol
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Protocol
 
 from sqlalchemy import bindparam, func, insert, select
 from sqlalchemy.orm import Session, joinedload
@@ -25,28 +25,21 @@ from ceop_workflow.engine.context import (
     PartnershipView,
 )
 from ceop_workflow.engine.definitions import Definition
-from ceop_workflow.engine.diff import diff
 from ceop_workflow.engine.fields import parse_data, to_json
 from ceop_workflow.engine.machine import Outcome
 from ceop_workflow.engine.rules import DEFAULT_REGISTRY
-from ceop_workflow.engine.tiers import parse_tier
-from ceop_workflow.errors import BadInput, Conflict, NotFound, Refused
+from ceop_workflow.errors import BadInput, Conflict, NotFound, NotPermitted, Refused
+from ceop_workflow.queries import Queries
 from ceop_workflow.store.db import Database
 from ceop_workflow.store.models import (
     AuditEntry,
     Base,
     BusinessCase,
     CommitteeDecision,
-    Contact,
     Objective,
     Partner,
     Partnership,
-    WorkflowDefinition,
 )
-from ceop_workflow.views import audit_view, iso, partnership_summary
-
-if TYPE_CHECKING:
-    from ceop_workflow.reports.measures import MonthlyMeasures
 
 # Statements of the hot path, built once: building one costs more than running it on SQLite.
 # The partner comes in the same query; only the partnership row is locked.
@@ -148,7 +141,7 @@ class FireRequest:
     expected_version: int | None = None
 
 
-class Service:
+class Service(Queries):
     """The use cases of ceop-workflow over one database."""
 
     def __init__(
@@ -252,7 +245,14 @@ class Service:
     # -- firing -----------------------------------------------------------------------------
 
     def fire(self, request: FireRequest) -> dict[str, Any]:
-        """Fire a trigger: role, data, guards, then state and audit row in one transaction."""
+        """Fire a trigger: role, data, guards, then state and audit row in one transaction.
+
+        People fire here; the `system` actor is the daemon's alone (it uses `fire_in`).
+        """
+        if request.actor.strip().lower() == SYSTEM_ACTOR:
+            raise NotPermitted(
+                f"not permitted: the actor {SYSTEM_ACTOR!r} is reserved for the daemon"
+            )
         with self.db.unit_of_work() as session:
             return self.fire_in(session, request)
 
@@ -427,136 +427,3 @@ class Service:
                         known.add(name)
             else:
                 raise ValueError(f"no way to apply an effect of kind {effect.kind!r}")
-
-    # -- reading ----------------------------------------------------------------------------
-
-    def definition(self, name: str, version: int | None = None) -> Definition:
-        """A stored version of a workflow (default: the newest)."""
-        with self.db.reading() as session:
-            if version is None:
-                return self.catalog.latest(session, name).definition
-            return self.catalog.machine(session, name, version).definition
-
-    def diff(self, name: str, old: int, new: int) -> dict[str, Any]:
-        """What changed from version `old` to `new`, and who sits in the states it touches."""
-        with self.db.reading() as session:
-            before = self.catalog.machine(session, name, old).definition
-            after = self.catalog.machine(session, name, new).definition
-            counts = dict(
-                session.execute(
-                    select(Partnership.state, func.count())
-                    .filter_by(workflow=name, workflow_version=old)
-                    .group_by(Partnership.state)
-                ).all()
-            )
-        changes = diff(before, after)
-        touched = [*changes.states_removed, *changes.states_changed]
-        return asdict(changes) | {
-            "name": name,
-            "from": old,
-            "to": new,
-            "partnerships_in_touched_states": {s: counts.get(s, 0) for s in touched},
-        }
-
-    def measures(self, month: date) -> MonthlyMeasures:
-        """The strategy's measures for `month` (its first day), as of now if it is not over."""
-        from ceop_workflow.reports.compute import compute_measures
-
-        with self.db.reading() as session:
-            return compute_measures(
-                session, month, self.settings.tz, now=self.clock.now(), catalog=self.catalog
-            )
-
-    def workflow_versions(self) -> list[dict[str, Any]]:
-        """Every stored workflow version, with how many partnerships are on it."""
-        on_version = (
-            select(Partnership.workflow, Partnership.workflow_version, func.count().label("n"))
-            .group_by(Partnership.workflow, Partnership.workflow_version)
-            .subquery()
-        )
-        query = (
-            select(WorkflowDefinition, on_version.c.n)
-            .outerjoin(
-                on_version,
-                (on_version.c.workflow == WorkflowDefinition.name)
-                & (on_version.c.workflow_version == WorkflowDefinition.version),
-            )
-            .order_by(WorkflowDefinition.name, WorkflowDefinition.version)
-        )
-        with self.db.reading() as session:
-            return [
-                {
-                    "name": d.name,
-                    "version": d.version,
-                    "partnerships": n or 0,
-                    "loaded_at": iso(d.loaded_at),
-                    "content_hash": d.content_hash[:12],
-                }
-                for d, n in session.execute(query)
-            ]
-
-    def show(self, partnership_id: int) -> dict[str, Any]:
-        """One partnership with its objectives, history and the triggers open to it now."""
-        with self.db.reading() as session:
-            p = session.get(Partnership, partnership_id, options=[joinedload(Partnership.partner)])
-            if p is None:
-                raise NotFound(f"no partnership with id {partnership_id}")
-            definition = self.catalog.machine(session, p.workflow, p.workflow_version).definition
-            return partnership_summary(p) | {
-                "individual": p.partner.individual,
-                "contractor": p.partner.contractor,
-                "objectives": [o.name for o in p.objectives],
-                "triggers": [t.trigger for t in definition.transitions_from(p.state)],
-                "history": self._history(session, p.id),
-            }
-
-    def history(self, partnership_id: int) -> list[dict[str, Any]]:
-        """The audit trail of one partnership, oldest first."""
-        with self.db.reading() as session:
-            if session.get(Partnership, partnership_id) is None:
-                raise NotFound(f"no partnership with id {partnership_id}")
-            return self._history(session, partnership_id)
-
-    @staticmethod
-    def _history(session: Session, partnership_id: int) -> list[dict[str, Any]]:
-        entries = session.scalars(
-            select(AuditEntry).filter_by(partnership_id=partnership_id).order_by(AuditEntry.id)
-        )
-        return [audit_view(e) for e in entries]
-
-    def list(self, state: str | None = None, tier: str | None = None) -> list[dict[str, Any]]:
-        """Partnerships, optionally of one state and one tier, by id."""
-        query = (
-            select(Partnership).options(joinedload(Partnership.partner)).order_by(Partnership.id)
-        )
-        if state:
-            query = query.filter_by(state=state)
-        if tier:
-            query = query.filter_by(tier=parse_tier(tier).value)
-        with self.db.reading() as session:
-            return [partnership_summary(p) for p in session.scalars(query)]
-
-    def keyworker(self, partnership_id: int) -> dict[str, Any]:
-        """Who to talk to before any engagement with this partner, as the strategy asks."""
-        with self.db.reading() as session:
-            p = session.get(Partnership, partnership_id)
-            if p is None:
-                raise NotFound(f"no partnership with id {partnership_id}")
-            last = session.scalars(
-                select(Contact).filter_by(partnership_id=p.id).order_by(Contact.at.desc())
-            ).first()
-            return {
-                "id": p.id,
-                "partner": p.partner.name,
-                "keyworker": p.keyworker,
-                "manager": p.manager,
-                "state": p.state,
-                "last_contact": None
-                if last is None
-                else {
-                    "kind": last.kind,
-                    "by": last.by,
-                    "at": iso(last.at),
-                    "note": last.note,
-                },
-            }

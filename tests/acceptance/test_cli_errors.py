@@ -91,6 +91,12 @@ FIRE_ERRORS = [
         r"head_of_partnerships may",
     ),
     (
+        "not permitted: the daemon's actor",
+        ["withdraw", "--actor", "system", "--data", "reason=x"],
+        3,
+        r"not permitted: the actor 'system' is reserved for the daemon",
+    ),
+    (
         "conflict",
         ["withdraw", "--actor", KEYWORKER, "--data", "reason=x", "--if-version", "1"],
         3,

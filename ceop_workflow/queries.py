@@ -1,0 +1,168 @@
+"""Use cases that only read: partnerships, their history, workflow versions and the measures.
+
+`Service` inherits these, so interfaces have one object to call; each runs in a read-only
+transaction that does not block writers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, joinedload
+
+from ceop_workflow.catalog import Catalog
+from ceop_workflow.clock import Clock
+from ceop_workflow.config import Settings
+from ceop_workflow.engine.definitions import Definition
+from ceop_workflow.engine.diff import diff
+from ceop_workflow.engine.tiers import parse_tier
+from ceop_workflow.errors import NotFound
+from ceop_workflow.store.db import Database
+from ceop_workflow.store.models import AuditEntry, Contact, Partnership, WorkflowDefinition
+from ceop_workflow.views import audit_view, iso, partnership_summary
+
+if TYPE_CHECKING:
+    from ceop_workflow.reports.measures import MonthlyMeasures
+
+
+class Queries:
+    """The read side of the use cases."""
+
+    settings: Settings
+    db: Database
+    clock: Clock
+    catalog: Catalog
+
+    def definition(self, name: str, version: int | None = None) -> Definition:
+        """A stored version of a workflow (default: the newest)."""
+        with self.db.reading() as session:
+            if version is None:
+                return self.catalog.latest(session, name).definition
+            return self.catalog.machine(session, name, version).definition
+
+    def diff(self, name: str, old: int, new: int) -> dict[str, Any]:
+        """What changed from version `old` to `new`, and who sits in the states it touches."""
+        with self.db.reading() as session:
+            before = self.catalog.machine(session, name, old).definition
+            after = self.catalog.machine(session, name, new).definition
+            counts = dict(
+                session.execute(
+                    select(Partnership.state, func.count())
+                    .filter_by(workflow=name, workflow_version=old)
+                    .group_by(Partnership.state)
+                ).all()
+            )
+        changes = diff(before, after)
+        touched = [*changes.states_removed, *changes.states_changed]
+        return asdict(changes) | {
+            "name": name,
+            "from": old,
+            "to": new,
+            "partnerships_in_touched_states": {s: counts.get(s, 0) for s in touched},
+        }
+
+    def measures(self, month: date) -> MonthlyMeasures:
+        """The strategy's measures for `month` (its first day), as of now if it is not over."""
+        from ceop_workflow.reports.compute import compute_measures
+
+        with self.db.reading() as session:
+            return compute_measures(
+                session, month, self.settings.tz, now=self.clock.now(), catalog=self.catalog
+            )
+
+    def workflow_versions(self) -> list[dict[str, Any]]:
+        """Every stored workflow version, with how many partnerships are on it."""
+        on_version = (
+            select(Partnership.workflow, Partnership.workflow_version, func.count().label("n"))
+            .group_by(Partnership.workflow, Partnership.workflow_version)
+            .subquery()
+        )
+        query = (
+            select(WorkflowDefinition, on_version.c.n)
+            .outerjoin(
+                on_version,
+                (on_version.c.workflow == WorkflowDefinition.name)
+                & (on_version.c.workflow_version == WorkflowDefinition.version),
+            )
+            .order_by(WorkflowDefinition.name, WorkflowDefinition.version)
+        )
+        with self.db.reading() as session:
+            return [
+                {
+                    "name": d.name,
+                    "version": d.version,
+                    "partnerships": n or 0,
+                    "loaded_at": iso(d.loaded_at),
+                    "content_hash": d.content_hash[:12],
+                }
+                for d, n in session.execute(query)
+            ]
+
+    def show(self, partnership_id: int) -> dict[str, Any]:
+        """One partnership with its objectives, history and the triggers open to it now."""
+        with self.db.reading() as session:
+            p = session.get(Partnership, partnership_id, options=[joinedload(Partnership.partner)])
+            if p is None:
+                raise NotFound(f"no partnership with id {partnership_id}")
+            definition = self.catalog.machine(session, p.workflow, p.workflow_version).definition
+            return partnership_summary(p) | {
+                "individual": p.partner.individual,
+                "contractor": p.partner.contractor,
+                "objectives": [o.name for o in p.objectives],
+                "triggers": [t.trigger for t in definition.transitions_from(p.state)],
+                "history": self._history(session, p.id),
+            }
+
+    def history(self, partnership_id: int) -> list[dict[str, Any]]:
+        """The audit trail of one partnership, oldest first."""
+        with self.db.reading() as session:
+            if session.get(Partnership, partnership_id) is None:
+                raise NotFound(f"no partnership with id {partnership_id}")
+            return self._history(session, partnership_id)
+
+    @staticmethod
+    def _history(session: Session, partnership_id: int) -> list[dict[str, Any]]:
+        entries = session.scalars(
+            select(AuditEntry).filter_by(partnership_id=partnership_id).order_by(AuditEntry.id)
+        )
+        return [audit_view(e) for e in entries]
+
+    def list(self, state: str | None = None, tier: str | None = None) -> list[dict[str, Any]]:
+        """Partnerships, optionally of one state and one tier, by id."""
+        query = (
+            select(Partnership).options(joinedload(Partnership.partner)).order_by(Partnership.id)
+        )
+        if state:
+            query = query.filter_by(state=state)
+        if tier:
+            query = query.filter_by(tier=parse_tier(tier).value)
+        with self.db.reading() as session:
+            return [partnership_summary(p) for p in session.scalars(query)]
+
+    def keyworker(self, partnership_id: int) -> dict[str, Any]:
+        """Who to talk to before any engagement with this partner, as the strategy asks."""
+        with self.db.reading() as session:
+            p = session.get(Partnership, partnership_id)
+            if p is None:
+                raise NotFound(f"no partnership with id {partnership_id}")
+            last = session.scalars(
+                select(Contact).filter_by(partnership_id=p.id).order_by(Contact.at.desc())
+            ).first()
+            return {
+                "id": p.id,
+                "partner": p.partner.name,
+                "keyworker": p.keyworker,
+                "manager": p.manager,
+                "state": p.state,
+                "last_contact": None
+                if last is None
+                else {
+                    "kind": last.kind,
+                    "by": last.by,
+                    "at": iso(last.at),
+                    "note": last.note,
+                },
+            }
