@@ -16,9 +16,22 @@ def test_demo_runs_the_year_and_leaves_report_emails_and_database(tmp_path: Path
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     env.pop("CEOP_WORKFLOW_DATABASE_URL", None)
     result = subprocess.run(
-        [sys.executable, "-m", "ceop_workflow", "--config", str(ROOT / "config.toml"), "demo",
-         "--folder", str(tmp_path / "demo")],
-        capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120, check=False,
+        [
+            sys.executable,
+            "-m",
+            "ceop_workflow",
+            "--config",
+            str(ROOT / "config.toml"),
+            "demo",
+            "--folder",
+            str(tmp_path / "demo"),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=120,
+        check=False,
     )
     assert result.returncode == 0, result.stderr
     out = result.stdout
