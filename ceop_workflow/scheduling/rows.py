@@ -69,8 +69,12 @@ def place(session: Session, planned: Planned, now: datetime) -> str:
     time (a state left and re-entered in the same period); a done or completed one is left, and
     its status tells the caller to plan the following period instead.
     """
-    result = session.execute(_insert(session).values(**_values(planned, now)))
-    if getattr(result, "rowcount", 0):
+    # RETURNING, not rowcount: on PostgreSQL the insert's rowcount is -1 (SQLAlchemy adds an
+    # implicit RETURNING), which read as "added" and never brought a cancelled row back.
+    added = session.execute(
+        _insert(session).values(**_values(planned, now)).returning(TIMERS.c.id)
+    ).first()
+    if added is not None:
         return PENDING
     existing = session.scalars(
         select(Timer).filter_by(idempotency_key=planned.key).with_for_update()
