@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ceop_workflow.config import Settings
@@ -19,6 +19,7 @@ from ceop_workflow.engine.definitions import Definition, Vocabulary, load_folder
 from ceop_workflow.engine.machine import WorkflowMachine
 from ceop_workflow.engine.registry import Registry
 from ceop_workflow.errors import DefinitionError, NotFound
+from ceop_workflow.store.db import Database
 from ceop_workflow.store.models import WorkflowDefinition
 
 
@@ -78,16 +79,25 @@ class Catalog:
             )
         return self.machine(session, name, version)
 
-    def check_folder(self, folder: Path) -> list[Definition]:
-        """Every definition in the folder, checked; all problems of all files at once."""
+    def check_folder(self, folder: Path, vocabulary: Vocabulary | None = None) -> list[Definition]:
+        """Every definition in the folder, checked; all problems of all files at once.
+
+        `vocabulary` replaces the catalog's own (a daemon re-reads the templates folder).
+        """
         if not folder.is_dir():
             raise DefinitionError([f"{folder}: no such workflows folder"])
-        return load_folder(folder, self.vocabulary)
+        return load_folder(folder, vocabulary or self.vocabulary)
 
-    def sync(self, session: Session, folder: Path, now: datetime) -> SyncResult:
-        """Store each new version in the folder; refuse changed text under a stored version."""
+    def sync(
+        self, session: Session, folder: Path, now: datetime, vocabulary: Vocabulary | None = None
+    ) -> SyncResult:
+        """Store each new version in the folder; refuse changed text under a stored version.
+
+        All or nothing: any problem in any file raises `DefinitionError` listing every problem,
+        and the caller's transaction stores nothing.
+        """
         loaded, unchanged, problems = [], [], []
-        for definition in self.check_folder(folder):
+        for definition in self.check_folder(folder, vocabulary):
             label = f"{definition.name} v{definition.version}"
             stored = session.scalars(
                 select(WorkflowDefinition).filter_by(
@@ -115,3 +125,20 @@ class Catalog:
         if problems:
             raise DefinitionError(problems)
         return SyncResult(tuple(loaded), tuple(unchanged))
+
+    def load(
+        self, database: Database, folder: Path, now: datetime, vocabulary: Vocabulary | None = None
+    ) -> SyncResult:
+        """`sync` in a transaction of its own: what `init`, `workflows load` and the daemon run."""
+        with database.unit_of_work() as session:
+            return self.sync(session, folder, now, vocabulary)
+
+
+def newest_versions(session: Session) -> dict[str, int]:
+    """The newest stored version of each workflow: what new partnerships start on."""
+    found = session.execute(
+        select(WorkflowDefinition.name, func.max(WorkflowDefinition.version)).group_by(
+            WorkflowDefinition.name
+        )
+    ).all()
+    return {name: int(version) for name, version in sorted(found)}

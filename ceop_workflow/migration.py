@@ -3,17 +3,19 @@
 A state the new version no longer has needs a mapping (`--map OLD=NEW`); without one the
 migration is refused before anything changes, naming the partnerships in the way. Each moved
 partnership gets an audit entry; listeners (the timers) recompute its duties in the same
-transaction.
+transaction. A dry run does all of that too, reports it, and rolls it back: what it prints is
+exactly what the real run would change.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, replace
+from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from ceop_workflow.catalog import Catalog
 from ceop_workflow.clock import Clock
@@ -34,8 +36,10 @@ class MigrationListener(Protocol):
         old: Definition,
         new: Definition,
         old_state: str,
-    ) -> None:
-        """Recompute whatever depends on the definition (timers)."""
+        now: datetime,
+    ) -> Sequence[str]:
+        """Recompute whatever depends on the definition (timers) as of `now`, the migration's
+        time; returns one line for each change made, for the migration's report."""
 
 
 @dataclass(frozen=True)
@@ -47,6 +51,15 @@ class Move:
     from_version: int
     from_state: str
     to_state: str
+    changes: tuple[str, ...] = ()
+
+
+class _DryRun(Exception):
+    """Raised at the end of a dry run's transaction so that everything it did rolls back."""
+
+    def __init__(self, moves: list[Move]) -> None:
+        super().__init__("dry run")
+        self.moves = moves
 
 
 class Migrator:
@@ -68,7 +81,25 @@ class Migrator:
         actor: str,
         dry_run: bool = False,
     ) -> dict[str, Any]:
-        """Move every running partnership of `name` to `to_version`; one transaction."""
+        """Move every running partnership of `name` to `to_version`; one transaction.
+
+        Returns the moves, each with the changes the listeners made; with `dry_run` the same
+        work is done and rolled back.
+        """
+        try:
+            moves = self._migrate(name, to_version, mapping, actor, dry_run)
+        except _DryRun as done:
+            moves = done.moves
+        return {
+            "name": name,
+            "to": to_version,
+            "dry_run": dry_run,
+            "moves": [{**asdict(m), "changes": list(m.changes)} for m in moves],
+        }
+
+    def _migrate(
+        self, name: str, to_version: int, mapping: Mapping[str, str], actor: str, dry_run: bool
+    ) -> list[Move]:
         with self.db.unit_of_work() as session:
             target = self.catalog.machine(session, name, to_version).definition
             for old_state, new_state in mapping.items():
@@ -79,9 +110,10 @@ class Migrator:
                     )
             rows = session.scalars(
                 select(Partnership)
+                .options(joinedload(Partnership.partner, innerjoin=True))
                 .filter(Partnership.workflow == name, Partnership.workflow_version != to_version)
                 .order_by(Partnership.id)
-                .with_for_update()
+                .with_for_update(of=Partnership)
             ).all()
             moves, blocked = self._plan(session, rows, target, mapping)
             if blocked:
@@ -90,14 +122,10 @@ class Migrator:
                     + "; ".join(f"{state} (partnerships {ids})" for state, ids in blocked.items())
                     + " — give --map OLD=NEW for each"
                 )
-            if not dry_run:
-                self._apply(session, rows, moves, target, actor)
-        return {
-            "name": name,
-            "to": to_version,
-            "dry_run": dry_run,
-            "moves": [m.__dict__ for m in moves],
-        }
+            done = self._apply(session, rows, moves, target, actor)
+            if dry_run:
+                raise _DryRun(done)
+            return done
 
     def _plan(
         self,
@@ -126,9 +154,10 @@ class Migrator:
         moves: list[Move],
         target: Definition,
         actor: str,
-    ) -> None:
+    ) -> list[Move]:
         now = self.clock.now()
         by_id = {p.id: p for p in rows}
+        done: list[Move] = []
         for move in moves:
             p = by_id[move.partnership_id]
             old = self.catalog.machine(session, p.workflow, p.workflow_version).definition
@@ -149,5 +178,9 @@ class Migrator:
                     data={"from_version": move.from_version, "to_version": target.version},
                 )
             )
+            changes: list[str] = []
             for listener in self.listeners:
-                listener.migrated(session, p, old, target, move.from_state)
+                changes += listener.migrated(session, p, old, target, move.from_state, now)
+            done.append(replace(move, changes=tuple(changes)))
+        session.flush()
+        return done

@@ -15,7 +15,7 @@ from sqlalchemy import bindparam, func, insert, select
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.attributes import flag_modified
 
-from ceop_workflow.catalog import Catalog, SyncResult
+from ceop_workflow.catalog import Catalog
 from ceop_workflow.clock import Clock
 from ceop_workflow.config import SYSTEM_ACTOR, Settings
 from ceop_workflow.engine.context import (
@@ -167,10 +167,7 @@ class Service(Queries):
 
         definitions = self.catalog.check_folder(self.settings.workflows_path)
         before, after = migrate.upgrade(self.db)
-        with self.db.unit_of_work() as session:
-            result: SyncResult = self.catalog.sync(
-                session, self.settings.workflows_path, self.clock.now()
-            )
+        result = self.catalog.load(self.db, self.settings.workflows_path, self.clock.now())
         return {
             "database": self.db.safe_url,
             "schema_before": before,

@@ -4,12 +4,14 @@
   entering a terminal state also resolves its live alerts;
 - a contact moves the idle timer to count from the contact, and resolves a live stale alert;
 - a review meets the duty it answers: an outstanding overdue review first, else the current
-  period's reminder (which then is not sent), and the next period is planned.
+  period's reminder (which then is not sent), and the next period is planned;
+- a partnership moved to another version of its workflow has its duties recomputed by the
+  rule in `scheduling.migrated`.
 """
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -23,6 +25,7 @@ from ceop_workflow.engine.schedule import IDLE, IDLE_THEN, OVERDUE, idle_row
 from ceop_workflow.engine.timers import TimerDef
 from ceop_workflow.scheduling import rows
 from ceop_workflow.scheduling.alerts import overdue_kind, resolve_alerts
+from ceop_workflow.scheduling.migrated import recompute_timers
 from ceop_workflow.scheduling.plans import (
     annual_anchor,
     completed_by,
@@ -63,6 +66,22 @@ class TimerListener:
         start_timers(
             session, partnership, state.timers, partnership.state_entered_at, self.settings.tz
         )
+
+    def migrated(
+        self,
+        session: Session,
+        partnership: Partnership,
+        old: Definition,
+        new: Definition,
+        old_state: str,
+        now: datetime,
+    ) -> list[str]:
+        """Recompute the duties of a partnership moved to `new` (scheduling.migrated)."""
+        before = old.states[old_state].timers if old_state in old.states else ()
+        after = new.states[partnership.state].timers
+        if not before and not after:
+            return []
+        return recompute_timers(session, partnership, before, after, now, self.settings.tz)
 
     def recorded(self, session: Session, partnership: Partnership, kind: str, row: object) -> None:
         """A contact moves the idle clock; a review meets a recurring duty."""
