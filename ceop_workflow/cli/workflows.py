@@ -31,6 +31,25 @@ def workflows() -> None:
     """List, check and draw workflow definitions."""
 
 
+@workflows.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@pass_app
+def load(app: App, as_json: bool) -> None:
+    """Load new versions from the workflows folder (what `init` does after the schema).
+
+    All or nothing: a file with problems, or a file changed under a version already loaded,
+    loads nothing and lists every problem (exit 2).
+    """
+    service = app.service
+    result = service.catalog.load(service.db, app.settings.workflows_path, service.clock.now())
+    emit(
+        {"loaded": list(result.loaded), "unchanged": list(result.unchanged)},
+        as_json,
+        f"loaded: {', '.join(result.loaded) or 'nothing new'}"
+        + (f"\nunchanged: {', '.join(result.unchanged)}" if result.unchanged else ""),
+    )
+
+
 @workflows.command("list")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @pass_app
@@ -189,9 +208,12 @@ def migrate(
     result = migrator.migrate(name, to_version, pairs, actor.lower(), dry_run=dry_run)
     verb = "would move" if dry_run else "moved"
     lines = [f"{verb} {len(result['moves'])} partnership(s) of {name} to v{to_version}"]
-    lines += [
-        f"  #{m['partnership_id']} {m['partner']}: v{m['from_version']} {m['from_state']}"
-        f" -> v{to_version} {m['to_state']}"
-        for m in result["moves"]
-    ]
+    for m in result["moves"]:
+        lines.append(
+            f"  #{m['partnership_id']} {m['partner']}: v{m['from_version']} {m['from_state']}"
+            f" -> v{to_version} {m['to_state']}"
+        )
+        lines += [f"      {change}" for change in m["changes"]]
+    if dry_run:
+        lines.append("dry run: nothing was changed")
     emit(result, as_json, "\n".join(lines))

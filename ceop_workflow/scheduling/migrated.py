@@ -102,7 +102,10 @@ def _cancel(row: Timer, now: datetime) -> None:
 
 def _cancelled(pending: Sequence[Timer], name: str) -> str:
     due = [r.due_at.isoformat() for r in pending if r.name == name]
-    return f", cancelled {len(due)} pending duties (due {', '.join(due)})" if due else ""
+    if not due:
+        return ""
+    duties = "duty" if len(due) == 1 else "duties"
+    return f", cancelled {len(due)} pending {duties} (due {', '.join(due)})"
 
 
 def _next_due(session: Session, p: Partnership, name: str) -> str:

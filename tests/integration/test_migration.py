@@ -8,18 +8,21 @@ February's monthly reminders, so what is pending then is all in the future.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
+from ceop_workflow.cli.workflows import draw
 from ceop_workflow.errors import Refused
 from ceop_workflow.migration import Migrator
 from ceop_workflow.scheduling.sweep import Sweeper
 from ceop_workflow.store.models import AuditEntry, Partnership, Timer
-from tests.support import Core, db_snapshot
-from tests.versions import copy_shipped, small_book, timers_of, write_v2
+from tests.lifecycle import HEAD, KEYWORKER, Step, new_partnership, walk
+from tests.support import T0, Core, db_snapshot
+from tests.versions import TO_ACTIVE, copy_shipped, small_book, timers_of, write_v2
 
 MIGRATED_AT = datetime(2026, 2, 10, 9, 30, tzinfo=UTC)
 ADMIN = "kelly.burke@ceop.example"
@@ -154,5 +157,59 @@ def test_a_dry_run_reports_exactly_what_the_migration_does_and_changes_nothing(
         "timer annual_review",
         "timer settling_in",
     ]
-    assert "cancelled 1 pending duties (due 2026-11-03T09:00:00+00:00)" in changes[ids["A"]][0]
+    assert "cancelled 1 pending duty (due 2026-11-03T09:00:00+00:00)" in changes[ids["A"]][0]
     assert changes[ids["A"]][3].endswith("new, started: due 2026-02-17T09:00:00+00:00")
+
+
+def test_a_partnership_on_version_1_keeps_working_beside_version_2(
+    build: Callable[..., Core], tmp_path: Path
+) -> None:
+    folder = copy_shipped(tmp_path / "workflows")
+    core = build(general__workflows_dir=str(folder))
+    service = core.service
+    old = new_partnership(service, "Old Ltd")
+    walk(service, old, TO_ACTIVE)
+    write_v2(folder)
+    service.catalog.load(core.database, folder, T0)
+    new = new_partnership(service, "New Ltd")
+    walk(service, new, [*TO_ACTIVE[:3], replace(TO_ACTIVE[3], dest="running")])
+
+    # v1's triggers and states still drive the old one: out of `active` and back into it.
+    walk(
+        service,
+        old,
+        [
+            Step("escalate", KEYWORKER, "escalated", {"reason": "off track"}),
+            Step("resolve", HEAD, "active", {"resolution": "back on track"}),
+        ],
+    )
+    assert (service.show(old)["workflow_version"], service.show(new)["workflow_version"]) == (1, 2)
+    # Its timers fall due and are handled beside those of v2: February's reminder for both,
+    # and v2's settling_in (a week after the new one started).
+    core.clock.advance_to(utc(2, 2))
+    report = Sweeper(service, "test").sweep()
+    with core.database.reading() as session:
+        done = session.execute(
+            select(Timer.partnership_id, Timer.name, Timer.period)
+            .filter_by(status="done")
+            .order_by(Timer.partnership_id, Timer.name, Timer.period)
+        ).all()
+    assert done == [
+        (old, "monthly_review", "2026-02"),
+        (new, "monthly_review", "2026-02"),
+        (new, "settling_in", None),
+    ]
+    assert report.failed == 0
+    history = service.history(old)
+    assert [h["dest"] for h in history][-2:] == ["escalated", "active"]
+    assert {h["workflow_version"] for h in history} == {1}
+    # Its diagram is drawn from v1, marking where it stands and the way it came.
+    show = service.show(old)
+    drawing = draw(
+        service.definition("partnership", 1),
+        "mermaid",
+        show["state"],
+        tuple(h["dest"] for h in history),
+    )
+    assert "class active current" in drawing and "running" not in drawing
+    assert "running" in draw(service.definition("partnership", 2), "mermaid")
