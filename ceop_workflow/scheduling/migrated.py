@@ -33,6 +33,7 @@ from ceop_workflow.engine.schedule import (
     Planned,
     after_row,
     before_row,
+    entry_rows,
     idle_row,
     idle_then_row,
     overdue_row,
@@ -44,7 +45,6 @@ from ceop_workflow.scheduling.plans import (
     facts_of,
     last_contact_at,
     place_every,
-    start_timers,
 )
 from ceop_workflow.store.models import Partnership, Timer
 
@@ -81,17 +81,13 @@ def recompute_timers(
     session.flush()
     for timer in new:
         if timer.name not in before:
-            start_timers(session, p, [timer], now, tz)
-            notes.append(f"timer {timer.name}: new, started{_next_due(session, p, timer.name)}")
+            due = _start(session, p, timer, now, tz)
+            notes.append(f"timer {timer.name}: new, started{_due(due)}")
         elif before[timer.name] != timer:
             cancelled = _cancelled(pending, timer.name)  # before rows come back to life
             mine = [r for r in pending if r.name == timer.name]
-            for planned in _replanned(session, p, timer, mine, now, tz):
-                rows.place(session, replace(planned, due_at=max(planned.due_at, now)), now)
-            notes.append(
-                f"timer {timer.name}: changed{cancelled}, planned again"
-                + _next_due(session, p, timer.name)
-            )
+            due = _replan(session, p, timer, mine, now, tz)
+            notes.append(f"timer {timer.name}: changed{cancelled}, planned again{_due(due)}")
     return notes
 
 
@@ -108,26 +104,43 @@ def _cancelled(pending: Sequence[Timer], name: str) -> str:
     return f", cancelled {len(due)} pending {duties} (due {', '.join(due)})"
 
 
-def _next_due(session: Session, p: Partnership, name: str) -> str:
-    due = session.scalars(
-        select(Timer.due_at)
-        .filter_by(partnership_id=p.id, name=name, status=rows.PENDING)
-        .order_by(Timer.due_at)
-    ).all()
-    return f": due {', '.join(d.isoformat() for d in due)}" if due else ": nothing due"
+def _due(due: Sequence[datetime]) -> str:
+    return f": due {', '.join(d.isoformat() for d in sorted(due))}" if due else ": nothing due"
 
 
-def _replanned(
+def _place(session: Session, planned: Planned | None, now: datetime) -> list[datetime]:
+    """Place a row, never due before now; its due time if it is pending as a result."""
+    if planned is None:
+        return []
+    planned = replace(planned, due_at=max(planned.due_at, now))
+    return [planned.due_at] if rows.place(session, planned, now) == rows.PENDING else []
+
+
+def _start(
+    session: Session, p: Partnership, timer: TimerDef, now: datetime, tz: ZoneInfo
+) -> list[datetime]:
+    """Start a timer new to the state from now, as `plans.start_timers` does; its due times."""
+    facts, anchor = facts_of(p), annual_anchor(p, tz)
+    if timer.kind == "every":
+        held = place_every(session, facts, timer, anchor, now, now, tz)
+        return [] if held is None else [held.due_at]
+    return [
+        d for row in entry_rows(facts, timer, now, tz, anchor) for d in _place(session, row, now)
+    ]
+
+
+def _replan(
     session: Session,
     p: Partnership,
     timer: TimerDef,
     cancelled: Sequence[Timer],
     now: datetime,
     tz: ZoneInfo,
-) -> list[Planned]:
-    """The rows of a changed timer from the anchors its cancelled rows had (`every` is placed
-    here, period by period, as the daemon would; the rest is returned to be placed)."""
+) -> list[datetime]:
+    """Place the rows of a changed timer from the anchors its cancelled rows had; due times."""
     facts = facts_of(p)
+    due: list[datetime] = []
+    planned: list[Planned | None]
     if timer.kind == "every":
         anchors = [r.payload["anchor"] for r in cancelled if r.payload.get("anchor")]
         anchor = date.fromisoformat(anchors[0]) if anchors else annual_anchor(p, tz)
@@ -135,29 +148,40 @@ def _replanned(
         # from now, by the new rule.
         owed = [r.due_at for r in cancelled if r.kind == EVERY and r.due_at <= now]
         after = min(owed) - timedelta(microseconds=1) if owed else now
-        place_every(session, facts, timer, anchor, after, now, tz)
-        chases = [
+        held = place_every(session, facts, timer, anchor, after, now, tz)
+        due += [] if held is None else [held.due_at]
+        planned = [
             overdue_row(facts, timer, Period.from_key(r.period), r.anchor_at, tz)
             for r in cancelled
             if r.kind == OVERDUE and r.period and r.anchor_at
         ]
-        return [c for c in chases if c is not None]
-    if timer.kind == "after":
+    elif timer.kind == "after":
         started = [r.anchor_at for r in cancelled if r.anchor_at is not None]
-        return [after_row(facts, timer, started[0] if started else p.state_entered_at, tz)]
-    if timer.kind == "idle":
-        # The escalation step counts from the alert, which is when its row was made.
-        planned = [
-            idle_row(facts, timer, r.anchor_at, tz)
-            if r.kind == IDLE
-            else idle_then_row(facts, timer, r.anchor_at, r.created_at, tz)
-            for r in cancelled
-            if r.kind in (IDLE, IDLE_THEN) and r.anchor_at is not None
-        ]
-        if not planned:
-            last = last_contact_at(session, p.id)
-            since = max(p.state_entered_at, last) if last else p.state_entered_at
-            planned.append(idle_row(facts, timer, since, tz))
-        return [row for row in planned if row is not None]
-    row = before_row(facts, timer, now, tz)
-    return [] if row is None else [row]
+        planned = [after_row(facts, timer, started[0] if started else p.state_entered_at, tz)]
+    elif timer.kind == "idle":
+        planned = _idle_rows(session, p, timer, cancelled, tz)
+    else:
+        planned = [before_row(facts, timer, now, tz)]
+    for row in planned:
+        due += _place(session, row, now)
+    return due
+
+
+def _idle_rows(
+    session: Session, p: Partnership, timer: TimerDef, cancelled: Sequence[Timer], tz: ZoneInfo
+) -> list[Planned | None]:
+    facts = facts_of(p)
+    # The escalation step counts from the alert, which is when its row was made.
+    planned = [
+        idle_row(facts, timer, r.anchor_at, tz)
+        if r.kind == IDLE
+        else idle_then_row(facts, timer, r.anchor_at, r.created_at, tz)
+        for r in cancelled
+        if r.kind in (IDLE, IDLE_THEN) and r.anchor_at is not None
+    ]
+    if not planned:  # nothing was pending: count from the stay's start or the last contact
+        last = last_contact_at(session, p.id)
+        planned.append(
+            idle_row(facts, timer, max(p.state_entered_at, last or p.state_entered_at), tz)
+        )
+    return planned
