@@ -3,7 +3,8 @@
 Each process runs a `BlockingScheduler` with the in-memory job store and fixed jobs defined
 here (PITFALLS: never a shared persistent job store). Plain interval triggers, a grace time of
 one interval and coalescing: a late sweep still runs, once. SIGTERM or SIGINT lets the running
-batch finish, then the process exits 0.
+batch finish, then the process exits 0. Every sweep first looks at the workflows folder, and
+SIGHUP looks at once (scheduling.reload): new versions load without a restart.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from ceop_workflow.scheduling import lease
 from ceop_workflow.scheduling.reconcile import reconcile
+from ceop_workflow.scheduling.reload import WorkflowWatcher
 from ceop_workflow.scheduling.sweep import Sweeper, SweepReport
 from ceop_workflow.service import Service
 
@@ -90,6 +92,7 @@ class Daemon:
         self.service = service
         self.worker = worker
         self.sweeper = Sweeper(service, worker)
+        self.watcher = WorkflowWatcher(service, worker)
         self.jobs = list(jobs)
         self.stop = threading.Event()
         # None until the first lease check, so the first wait is always logged.
@@ -128,7 +131,12 @@ class Daemon:
         """One sweep of due duties; on SQLite only while holding the lease."""
         if not self.may_work():
             return None
-        return self.sweeper.sweep(stop or self.stop)
+        return self._sweep(stop or self.stop)
+
+    def _sweep(self, stop: threading.Event) -> SweepReport:
+        """Load new workflow versions if the folder changed, then sweep."""
+        self.watcher.check()
+        return self.sweeper.sweep(stop)
 
     def run_once(self) -> SweepReport | None:
         """Prepare, sweep once, run each extra job once, release the lease."""
@@ -155,7 +163,7 @@ class Daemon:
                 job_defaults={"coalesce": True, "max_instances": 1},
                 timezone=UTC,
             )
-            jobs = [PeriodicJob("sweep", interval, self.sweeper.sweep), *self.jobs]
+            jobs = [PeriodicJob("sweep", interval, self._sweep), *self.jobs]
             for job in jobs:
                 scheduler.add_job(
                     self._guarded(job),
@@ -201,6 +209,19 @@ class Daemon:
             return
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, self._on_signal)
+        signal.signal(signal.SIGHUP, self._on_hangup)
+
+    def _on_hangup(self, _signum: int, _frame: FrameType | None) -> None:
+        # Not in the handler itself: it interrupts the main thread, which may hold the
+        # scheduler's locks. The watcher's own lock keeps this apart from a sweep's look.
+        log.info("SIGHUP: looking at the workflows folder %s", self.watcher.folder)
+        threading.Thread(target=self._reload, name="workflows-reload", daemon=True).start()
+
+    def _reload(self) -> None:
+        try:
+            self.watcher.check(force=True)
+        except Exception:  # the daemon outlives a failed look; the next sweep looks again
+            log.exception("looking at the workflows folder failed")
 
     def _on_signal(self, signum: int, _frame: FrameType | None) -> None:
         if self.stop.is_set():

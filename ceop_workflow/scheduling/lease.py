@@ -1,4 +1,5 @@
-"""Rows of `daemon_leases`: the SQLite daemon's lease, and what the last sweep did.
+"""Rows of `daemon_leases`: the SQLite daemon's lease, what the last sweep did, and what the
+last look at the workflows folder found.
 
 On SQLite only one daemon works at a time (one writer anyway): it holds the `daemon` lease and
 renews it each sweep; another waits until it is released or expires. On PostgreSQL daemons
@@ -19,6 +20,7 @@ from ceop_workflow.store.models import DaemonLease
 
 DAEMON_LEASE = "daemon"
 LAST_SWEEP = "sweep"
+WORKFLOWS = "workflows"
 
 
 @dataclass(frozen=True)
@@ -75,10 +77,19 @@ def record_sweep(database: Database, now: datetime, summary: dict[str, Any]) -> 
         row.last_sweep = summary
 
 
+def record_workflows(database: Database, now: datetime, summary: dict[str, Any]) -> None:
+    """Remember the latest look at the workflows folder (by any daemon) for `status`."""
+    with database.unit_of_work() as session:
+        row = _row(session, WORKFLOWS)
+        row.holder = str(summary.get("worker", ""))
+        row.last_sweep_at = now
+        row.last_sweep = summary
+
+
 def lease_rows(session: Session) -> dict[str, DaemonLease]:
-    """Both rows by name, for `status`."""
+    """The rows by name, for `status`."""
     return {
         name: row
-        for name in (DAEMON_LEASE, LAST_SWEEP)
+        for name in (DAEMON_LEASE, LAST_SWEEP, WORKFLOWS)
         if (row := session.get(DaemonLease, name)) is not None
     }

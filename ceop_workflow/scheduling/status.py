@@ -11,10 +11,11 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ceop_workflow.catalog import newest_versions
 from ceop_workflow.notify import outbox
 from ceop_workflow.scheduling import rows
 from ceop_workflow.scheduling.alerts import LIVE
-from ceop_workflow.scheduling.lease import DAEMON_LEASE, LAST_SWEEP, lease_rows
+from ceop_workflow.scheduling.lease import DAEMON_LEASE, LAST_SWEEP, WORKFLOWS, lease_rows
 from ceop_workflow.store.db import Database
 from ceop_workflow.store.models import Alert, OutboxMessage, Timer
 from ceop_workflow.views import iso
@@ -42,6 +43,7 @@ def status(database: Database, now: datetime, interval_seconds: int) -> dict[str
 def _daemon(session: Session) -> dict[str, Any]:
     found = lease_rows(session)
     sweep, lease = found.get(LAST_SWEEP), found.get(DAEMON_LEASE)
+    workflows = found.get(WORKFLOWS)
     return {
         "last_sweep": None
         if sweep is None or sweep.last_sweep_at is None
@@ -49,6 +51,11 @@ def _daemon(session: Session) -> dict[str, Any]:
         "lease": None
         if lease is None or lease.holder is None
         else {"holder": lease.holder, "expires_at": iso(lease.expires_at)},
+        # What the daemon's last look at the workflows folder found (scheduling.reload), and
+        # the versions new partnerships start on now.
+        "workflows": None
+        if workflows is None
+        else {**(workflows.last_sweep or {}), "running": newest_versions(session)},
     }
 
 
@@ -119,4 +126,19 @@ def describe(report: dict[str, Any]) -> str:
     if report["lease"] is not None:
         lease = report["lease"]
         lines.insert(1, f"daemon lease:    {lease['holder']} until {lease['expires_at']}")
+    if report.get("workflows"):
+        lines += _workflows_lines(report["workflows"])
     return "\n".join(lines)
+
+
+def _workflows_lines(found: dict[str, Any]) -> list[str]:
+    running = ", ".join(f"{n} v{v}" for n, v in found.get("running", {}).items()) or "nothing"
+    checked = f"checked {found.get('checked_at')} by {found.get('worker', '?')}"
+    problems = found.get("problems") or []
+    if not problems:
+        return [f"workflows:       ok, running {running} ({checked})"]
+    return [
+        f"workflows:       NOT LOADED, {len(problems)} problem(s) in {found.get('folder')}; "
+        f"still running {running} ({checked})",
+        *(f"  {problem}" for problem in problems),
+    ]
