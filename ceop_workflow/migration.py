@@ -62,6 +62,12 @@ class _DryRun(Exception):
         self.moves = moves
 
 
+def _named(ids: Sequence[int], most: int = 50) -> str:
+    """Partnership ids for a message: all of them, or the first `most` and how many more."""
+    named = ", ".join(map(str, ids[:most]))
+    return named if len(ids) <= most else f"{named} and {len(ids) - most} more"
+
+
 class Migrator:
     """Plans and applies a migration of one workflow to one version."""
 
@@ -145,7 +151,7 @@ class Migrator:
                 blocked.setdefault(p.state, []).append(p.id)
                 continue
             moves.append(Move(p.id, p.partner.name, p.workflow_version, p.state, to_state))
-        return moves, {state: ", ".join(map(str, ids)) for state, ids in blocked.items()}
+        return moves, {state: _named(ids) for state, ids in blocked.items()}
 
     def _apply(
         self,
