@@ -44,6 +44,15 @@ def test_rename_a_state_through_the_cli(
     def cli(*args: str) -> tuple[int, str, str]:
         return run_cli_in(work, *args, now=MIGRATED_AT)
 
+    # A mistake in the new version: nothing loads, every problem named by file and key.
+    broken = write_v2(folder)
+    broken.write_text(
+        broken.read_text(encoding="utf-8").replace('initial = "lead"', 'initial = "leed"'),
+        encoding="utf-8",
+    )
+    code, out, err = cli("workflows", "load")
+    assert (code, out) == (2, "")
+    assert f"error: {broken}: workflow.initial: unknown state 'leed'" in err.splitlines()
     write_v2(folder)
     assert cli("workflows", "load")[:2] == (0, "loaded: partnership v2\nunchanged: ambassador v1\n")
     code, out, _ = cli("workflows", "diff", "partnership", "1", "2")

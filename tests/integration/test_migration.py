@@ -213,3 +213,35 @@ def test_a_partnership_on_version_1_keeps_working_beside_version_2(
     )
     assert "class active current" in drawing and "running" not in drawing
     assert "running" in draw(service.definition("partnership", 2), "mermaid")
+
+
+def test_a_reminder_the_daemon_still_owes_stays_owed(
+    build: Callable[..., Core], tmp_path: Path
+) -> None:
+    folder = copy_shipped(tmp_path / "workflows")
+    core = build(general__workflows_dir=str(folder))
+    ids = small_book(core.service)
+    core.clock.advance_to(MIGRATED_AT)  # no sweep since 2 February: its reminder is owed
+    write_v2(folder)
+    core.service.catalog.load(core.database, folder, MIGRATED_AT)
+    owed = {
+        k: v
+        for k, v in timers_of(core.database, ids["A"]).items()
+        if v[:2] == ("monthly_review", "every")
+    }
+    assert [(v[2], v[3], v[4]) for v in owed.values()] == [("2026-02", "pending", utc(2, 2))]
+    service = core.service
+    Migrator(service.db, service.catalog, service.clock, service.listeners).migrate(
+        "partnership", 2, {"active": "running"}, ADMIN
+    )
+    after = timers_of(core.database, ids["A"])
+    # The same row, still due on 2 February: the next sweep sends it, once.
+    assert {k: after[k][2:5] for k in owed} == {k: ("2026-02", "pending", utc(2, 2)) for k in owed}
+    Sweeper(service, "test").sweep()
+    with core.database.reading() as session:
+        sent = session.execute(
+            select(Timer.partnership_id, Timer.period)
+            .filter_by(name="monthly_review", kind="every", status="done")
+            .order_by(Timer.partnership_id)
+        ).all()
+    assert sent == [(ids["A"], "2026-02"), (ids["B"], "2026-02")]
