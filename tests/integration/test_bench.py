@@ -21,5 +21,7 @@ def test_the_benchmark_runs_and_prints_its_figures(
     spec.loader.exec_module(bench)
     assert bench.main(["--count", "40", "--db", str(tmp_path / "bench.db")]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert [line.split()[0] for line in lines[1:]] == ["Service.fire", "bare", "ratio", "engine"]
+    assert [line.split()[0] for line in lines[1:]] == [
+        "Service.fire", "bare", "ratio", "bare,", "ratio", "engine",
+    ]  # fmt: skip
     assert "models attached to the machine: 0)" in lines[-1]
