@@ -1,6 +1,6 @@
 """Benchmark: transitions per second through `Service.fire`, against a bare SQLAlchemy Core loop.
 
-    python bench/transitions.py [--count 10000] [--db PATH]
+    python bench/firing.py [--count 10000] [--db PATH]
 
 On one SQLite file (WAL, BEGIN IMMEDIATE, as the store configures it), with 2 x COUNT
 partnerships set up beforehand (untimed):
