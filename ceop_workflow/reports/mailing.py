@@ -9,6 +9,8 @@ from __future__ import annotations
 from datetime import datetime, time
 from typing import Any
 
+from sqlalchemy import select
+
 from ceop_workflow.engine.cadence import first_working_day, local_instant
 from ceop_workflow.notify.message import domain_of
 from ceop_workflow.notify.outbox import enqueue
@@ -17,6 +19,7 @@ from ceop_workflow.reports.formatting import month_label
 from ceop_workflow.reports.measures import MonthlyMeasures
 from ceop_workflow.reports.periods import months_back
 from ceop_workflow.service import Service
+from ceop_workflow.store.models import OutboxMessage
 
 SEND_AT = time(9, 0)
 
@@ -65,6 +68,11 @@ def queue_monthly_report(service: Service, now: datetime | None = None) -> bool:
     if now < local_instant(first, SEND_AT, tz):
         return False
     month = months_back(today.replace(day=1), 2)[0]
+    dedupe_key = f"monthly_report:{month:%Y-%m}"
+    with service.db.reading() as session:
+        # The daemon looks every hour: once queued, skip computing the month's figures again.
+        if session.scalar(select(OutboxMessage.id).filter_by(dedupe_key=dedupe_key)) is not None:
+            return False
     measures = service.measures(month)
     settings = service.settings
     with service.db.unit_of_work() as session:
@@ -73,7 +81,7 @@ def queue_monthly_report(service: Service, now: datetime | None = None) -> bool:
             template="monthly_report",
             recipients=resolve(settings, ["cemt"], None),
             context={"period": month_label(month), "link": "", "report": report_context(measures)},
-            dedupe_key=f"monthly_report:{month:%Y-%m}",
+            dedupe_key=dedupe_key,
             now=now,
             domain=domain_of(settings.email.from_address),
         )

@@ -15,6 +15,8 @@ from ceop_workflow.clock import FixedClock
 from ceop_workflow.config import Settings
 from ceop_workflow.records import Records
 from ceop_workflow.service import FireRequest, Service
+from tests.integration.browser import CHROMIUM_ARGS as BROWSER_FLAGS
+from tests.integration.browser import CHROMIUM_ENV, DEFAULT_CHROMIUM
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts"
@@ -26,17 +28,9 @@ COMMITTEE = "paul.lever@ceop.example"
 STAFF = "sam.staff@ceop.example"
 TEAM = "kelly.burke@ceop.example"
 EVIL = "Acme <script>alert('x')</script> & Sons"
-# The same variable the other browser fixtures read.
-CHROMIUM = os.environ.get("CEOP_TEST_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+# The browser the other browser fixtures use, with the same flags.
+CHROMIUM = os.environ.get(CHROMIUM_ENV, DEFAULT_CHROMIUM)
+CHROMIUM_ARGS = list(BROWSER_FLAGS)
 
 
 @dataclass

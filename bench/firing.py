@@ -1,13 +1,15 @@
 """Benchmark: transitions per second through `Service.fire`, against a bare SQLAlchemy Core loop.
 
-    python bench/transitions.py [--count 10000] [--db PATH]
+    python bench/firing.py [--count 10000] [--db PATH]
 
 On one SQLite file (WAL, BEGIN IMMEDIATE, as the store configures it), with 2 x COUNT
 partnerships set up beforehand (untimed):
 - the service fires `start_business_case` once on each of COUNT partnerships (each firing
   is one transaction: role, data, guards, the machine, the new state and an audit row);
 - a bare Core loop does the same writes on the other COUNT: per transaction one UPDATE of the
-  partnership (state, version) and one INSERT of an audit row, BEGIN IMMEDIATE.
+  partnership (state, version), one INSERT of an audit row, and (since entering a state starts
+  its timers) one INSERT of the state's two duty rows, BEGIN IMMEDIATE;
+- for reference, the loop the issue first named: the UPDATE and the audit INSERT only.
 Both run in alternating chunks so that background load falls on both alike. The goal is a
 ratio (service / bare) of at least 0.5.
 
@@ -39,7 +41,7 @@ from ceop_workflow.clock import FixedClock  # noqa: E402
 from ceop_workflow.config import load_settings  # noqa: E402
 from ceop_workflow.service import FireRequest, Service  # noqa: E402
 from ceop_workflow.store.db import Database  # noqa: E402
-from ceop_workflow.store.models import AuditEntry, Partner, Partnership  # noqa: E402
+from ceop_workflow.store.models import AuditEntry, Partner, Partnership, Timer  # noqa: E402
 from ceop_workflow.wiring import build_service  # noqa: E402
 
 KEYWORKER = "kw@ceop.example"
@@ -78,9 +80,11 @@ def through_service(service: Service, ids: Sequence[int]) -> None:
         service.fire(FireRequest(pid, "start_business_case", KEYWORKER))
 
 
-def bare_core(database: Database, clock: FixedClock, ids: Sequence[int]) -> None:
-    """The same writes with nothing around them: one UPDATE and one INSERT per transaction."""
-    partnerships = Partnership.__table__
+def bare_core(
+    database: Database, clock: FixedClock, ids: Sequence[int], with_timers: bool = True
+) -> None:
+    """The same writes with nothing around them: UPDATE, audit INSERT, duty rows INSERT."""
+    partnerships, timers = Partnership.__table__, Timer.__table__
     for pid in ids:
         now = clock.now()
         with database.engine.begin() as connection:  # BEGIN IMMEDIATE, from the store's engine
@@ -96,6 +100,14 @@ def bare_core(database: Database, clock: FixedClock, ids: Sequence[int]) -> None
                     workflow_version=1, comment=None, data={},
                 )
             )  # fmt: skip
+            if with_timers:
+                connection.execute(insert(timers), [
+                    {"partnership_id": pid, "name": name, "kind": "after", "status": "pending",
+                     "due_at": now + timedelta(days=days), "anchor_at": now, "period": None,
+                     "idempotency_key": f"p{pid}:{name}:{now.isoformat()}", "payload": {},
+                     "created_at": now}
+                    for name, days in (("business_case_reminder", 14), ("business_case_chaser", 28))
+                ])  # fmt: skip
 
 
 def timed(run: Callable[[Sequence[int]], None], ids: Sequence[int]) -> float:
@@ -133,7 +145,7 @@ def check(database: Database, count: int) -> None:
         audited = connection.scalar(
             select(func.count()).select_from(AuditEntry).filter_by(trigger="start_business_case")
         )
-    assert moved == audited == 2 * count, (moved, audited)
+    assert moved == audited == 3 * count, (moved, audited)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -155,14 +167,19 @@ def run(count: int, path: Path) -> int:
     clock = FixedClock(START + timedelta(days=1))
     service = build_service(settings, database, clock)
     service.init()
-    set_up(database, 2 * count)
+    set_up(database, 3 * count)
 
-    service_ids, bare_ids = range(1, count + 1), range(count + 1, 2 * count + 1)
+    service_ids = range(1, count + 1)
+    bare_ids, plain_ids = range(count + 1, 2 * count + 1), range(2 * count + 1, 3 * count + 1)
     size = max(1, count // CHUNKS)
-    service_seconds = bare_seconds = 0.0
+    service_seconds = bare_seconds = plain_seconds = 0.0
     for first in range(0, count, size):
         bare_seconds += timed(
             lambda ids: bare_core(database, clock, ids), bare_ids[first : first + size]
+        )
+        plain_seconds += timed(
+            lambda ids: bare_core(database, clock, ids, with_timers=False),
+            plain_ids[first : first + size],
         )
         service_seconds += timed(
             lambda ids: through_service(service, ids), service_ids[first : first + size]
@@ -174,10 +191,19 @@ def run(count: int, path: Path) -> int:
     database.dispose()
 
     service_rate, bare_rate = count / service_seconds, count / bare_seconds
+    plain_rate = count / plain_seconds
     print(f"{count:,} transitions over {count:,} partnerships, SQLite file {path}")
     print(f"Service.fire          {service_rate:9,.0f} transitions/s  ({service_seconds:.2f} s)")
-    print(f"bare SQLAlchemy Core  {bare_rate:9,.0f} transitions/s  ({bare_seconds:.2f} s)")
+    print(
+        f"bare SQLAlchemy Core  {bare_rate:9,.0f} transitions/s  ({bare_seconds:.2f} s)"
+        "  UPDATE + audit INSERT + duty rows INSERT: the same writes"
+    )
     print(f"ratio                 {service_rate / bare_rate:9.2f}  (goal >= 0.5)")
+    print(
+        f"bare, 2 statements    {plain_rate:9,.0f} transitions/s  ({plain_seconds:.2f} s)"
+        "  UPDATE + audit INSERT only"
+    )
+    print(f"ratio to that         {service_rate / plain_rate:9.2f}")
     print(
         f"engine memory         {grown / fired:9.1f} bytes per partnership "
         f"({grown:,} bytes over {fired:,} more firings, tracemalloc: caches, not state; "
