@@ -17,8 +17,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ceop_workflow.clock import Clock
-from ceop_workflow.config import RELATIONAL_ROLES, Settings
+from ceop_workflow.config import Settings
 from ceop_workflow.engine.fields import parse_data
+from ceop_workflow.engine.registry import RELATIONAL_ROLES
 from ceop_workflow.errors import BadInput, NotFound
 from ceop_workflow.store.accounts import ApiToken, User
 from ceop_workflow.store.db import Database

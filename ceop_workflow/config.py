@@ -19,11 +19,11 @@ from types import MappingProxyType
 from typing import Any, get_type_hints
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from ceop_workflow.engine.registry import RELATIONAL_ROLES
 from ceop_workflow.errors import ConfigError
 
 ENV_PREFIX = "CEOP_WORKFLOW_"
-# Roles that follow from a partnership itself rather than from the [roles] table.
-RELATIONAL_ROLES = frozenset({"keyworker", "manager", "system"})
+# The daemon's actor; it holds the relational role "system" and nothing else.
 SYSTEM_ACTOR = "system"
 
 

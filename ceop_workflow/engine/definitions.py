@@ -16,7 +16,7 @@ from types import MappingProxyType
 from typing import Any
 
 from ceop_workflow.engine.fields import FIELD_TYPES
-from ceop_workflow.engine.registry import Registry
+from ceop_workflow.engine.registry import RELATIONAL_ROLES, Registry
 from ceop_workflow.engine.timers import TimerChecks, TimerDef, check_timer
 from ceop_workflow.errors import DefinitionError
 
@@ -316,8 +316,6 @@ class _Checker:
         self.problem(key, f"unknown {what} {name!r}; known: {', '.join(sorted(known))}")
 
     def known_roles(self, key: str, roles: Iterable[str]) -> None:
-        from ceop_workflow.config import RELATIONAL_ROLES
-
         known = self.vocabulary.roles
         if known is None:
             return

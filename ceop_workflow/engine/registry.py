@@ -21,6 +21,8 @@ Guard = Callable[["FireContext"], "str | None"]
 # An action records what should change; the service applies it in the same transaction.
 Action = Callable[["FireContext"], None]
 F = TypeVar("F", bound=Callable[..., object])
+# Roles that follow from a partnership itself rather than from configuration.
+RELATIONAL_ROLES = frozenset({"keyworker", "manager", "system"})
 
 
 @dataclass

@@ -37,6 +37,7 @@ from ceop_workflow.engine.schedule import (
 )
 from ceop_workflow.engine.timers import TimerDef
 from ceop_workflow.errors import Refused
+from ceop_workflow.links import link_for_template
 from ceop_workflow.notify.context import (
     business_case_reminder,
     renewal_coming_up,
@@ -58,7 +59,6 @@ from ceop_workflow.scheduling.plans import (
 )
 from ceop_workflow.service import FireRequest
 from ceop_workflow.store.models import Partnership, Timer
-from ceop_workflow.web.links import link_for_template
 
 log = logging.getLogger(__name__)
 

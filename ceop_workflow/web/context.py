@@ -14,6 +14,7 @@ from starlette.responses import HTMLResponse
 
 from ceop_workflow.accounts import Accounts
 from ceop_workflow.config import Settings
+from ceop_workflow.links import path_for
 from ceop_workflow.records import Records
 from ceop_workflow.service import Service
 from ceop_workflow.web.auth import (
@@ -23,7 +24,6 @@ from ceop_workflow.web.auth import (
     principal_of,
     session_of,
 )
-from ceop_workflow.web.links import path_for
 from ceop_workflow.worklist import Worklist
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"

@@ -6,7 +6,7 @@ import pytest
 
 from ceop_workflow.config import load_settings
 from ceop_workflow.errors import ConfigError
-from ceop_workflow.web.links import ACTION_FOR_TEMPLATE, link_for, link_for_template
+from ceop_workflow.links import ACTION_FOR_TEMPLATE, link_for, link_for_template
 from tests.web.webtools import REPO
 
 
