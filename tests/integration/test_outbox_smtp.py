@@ -23,6 +23,8 @@ from ceop_workflow.notify.recipients import resolve
 from ceop_workflow.notify.render import TemplateRenderer
 from ceop_workflow.notify.samples import sample_contexts
 from ceop_workflow.notify.transports import SmtpTransport
+from ceop_workflow.scheduling.status import describe
+from ceop_workflow.scheduling.status import status as daemon_status
 from ceop_workflow.store.db import Database
 from tests.integration.conftest import HOST, Handler, SmtpServer, free_port
 
@@ -225,3 +227,7 @@ def test_a_server_that_always_refuses_makes_a_visible_dead_letter(
     assert letter.recipients == ("kelly.burke@ceop.example",)
     assert letter.last_error.startswith("gave up after 3 attempts: refused: 451 4.3.0 mailbox busy")
     assert sender.drain(T0 + timedelta(days=1)).claimed == 0
+    # What an operator sees: `ceop-workflow status` reads the same report.
+    report = daemon_status(outbox_db, T0 + timedelta(days=1), 60)
+    assert (report["outbox"]["dead_letters"], report["outbox"]["depth"]) == (1, 0)
+    assert "1 dead letters" in describe(report)
