@@ -9,9 +9,12 @@ from enum import StrEnum
 
 from sqlalchemy.orm import Session
 
+from ceop_workflow.catalog import Catalog
 from ceop_workflow.clock import Clock
 from ceop_workflow.config import Settings
+from ceop_workflow.engine.definitions import Vocabulary
 from ceop_workflow.engine.fields import parse_data
+from ceop_workflow.engine.rules import DEFAULT_REGISTRY
 from ceop_workflow.errors import BadInput, NotFound, NotPermitted
 from ceop_workflow.service import Listener
 from ceop_workflow.store.db import Database
@@ -49,7 +52,6 @@ REVIEWERS = {
     ),
     ReviewKind.ANNUAL: frozenset({"committee", "head_of_partnerships"}),
 }
-RECORDING_STATES = frozenset({"active", "escalated", "renewal"})
 
 
 def _choice(enum: type[StrEnum], value: str, what: str) -> StrEnum:
@@ -70,11 +72,15 @@ class Records:
         database: Database,
         clock: Clock,
         listeners: Sequence[Listener] = (),
+        catalog: Catalog | None = None,
     ) -> None:
         self.settings = settings
         self.db = database
         self.clock = clock
         self.listeners = list(listeners)
+        # Which states are a running partnership's comes from its own workflow version.
+        registry = DEFAULT_REGISTRY.with_entry_points()
+        self.catalog = catalog or Catalog(registry, Vocabulary(registry))
 
     def _partnership(self, session: Session, partnership_id: int) -> Partnership:
         p = session.get(Partnership, partnership_id)
@@ -120,7 +126,8 @@ class Records:
         with self.db.unit_of_work() as session:
             p = self._partnership(session, partnership_id)
             self._check_reviewer(p, by, ReviewKind(review_kind))
-            if p.state not in RECORDING_STATES:
+            definition = self.catalog.machine(session, p.workflow, p.workflow_version).definition
+            if p.state not in definition.running_states:
                 raise BadInput(
                     f"partnership {p.id} is {p.state}: only running partnerships are reviewed"
                 )

@@ -71,7 +71,9 @@ class App:
     def records(self) -> Records:
         """Contacts, reviews and contributions."""
         service = self.service
-        return Records(service.settings, service.db, service.clock, service.listeners)
+        return Records(
+            service.settings, service.db, service.clock, service.listeners, service.catalog
+        )
 
 
 pass_app = click.make_pass_decorator(App)

@@ -17,7 +17,7 @@ from ceop_workflow.demo.book import BOOK, REACH, Seed
 from ceop_workflow.demo.seed import COMMITTEE, TEAM, fire_with
 from ceop_workflow.engine.cadence import first_working_day, is_working_day
 from ceop_workflow.errors import CeopWorkflowError
-from ceop_workflow.records import RECORDING_STATES, Records
+from ceop_workflow.records import Records
 from ceop_workflow.service import Service
 
 HEAD = "kelly.burke@ceop.example"
@@ -35,6 +35,8 @@ FEEDBACK = (
 
 Step = Callable[["DemoWorld"], None]
 LAST_DAY = date(2008, 6, 30)
+# The running states of the shipped partnership workflow, where the story's routine happens.
+RUNNING = frozenset({"active", "escalated", "renewal"})
 # Partnerships the story starts during the year, once they are running.
 NEWCOMERS = [
     Seed("Bebo", "partner", "industry", keyworker=KEYWORKER, contact_every=30),
@@ -240,7 +242,7 @@ def routine(world: DemoWorld, day: date) -> None:
         return
     for seed in [*BOOK, *NEWCOMERS]:
         pid = world.ids.get(seed.name)
-        if pid is None or world.state(seed.name) not in RECORDING_STATES:
+        if pid is None or world.state(seed.name) not in RUNNING:
             continue  # not created yet, or not running yet
         _contact(world, seed, pid, day)
         _review(world, seed, pid, day)

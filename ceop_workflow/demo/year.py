@@ -95,7 +95,7 @@ def run_demo(
     database = Database(settings.database.url)
     service = build_service(settings, database, clock)
     service.init()
-    records = Records(settings, database, clock, service.listeners)
+    records = Records(settings, database, clock, service.listeners, service.catalog)
     world = DemoWorld(service, records, seed_book(service, records))
     story = scripted()
     sweeper = Sweeper(service, "demo")

@@ -30,6 +30,8 @@ TRANSITION_KEYS = {
     "vote", "notify", "description",
 }  # fmt: skip
 NOTIFY_KEYS = {"template", "to"}
+# The action that sets a level of commitment: the states after it are a running partnership's.
+SET_TIER = "set_tier"
 
 
 @dataclass(frozen=True)
@@ -87,6 +89,20 @@ class Definition:
     def triggers(self) -> frozenset[str]:
         """Every trigger name of the workflow."""
         return frozenset(t.trigger for t in self.transitions)
+
+    @property
+    def running_states(self) -> frozenset[str]:
+        """States of a running partnership: not final, and only reached once a level of
+        commitment was set (`set_tier`) — where reviews are recorded and partnerships counted."""
+        frontier = [t.dest for t in self.transitions if SET_TIER in t.actions]
+        reached: set[str] = set()
+        while frontier:
+            state = frontier.pop()
+            if state in reached or self.states[state].terminal:
+                continue
+            reached.add(state)
+            frontier.extend(t.dest for t in self.transitions_from(state))
+        return frozenset(reached)
 
     def transitions_from(self, state: str) -> list[TransitionDef]:
         """The transitions that may fire from `state`, in definition order."""

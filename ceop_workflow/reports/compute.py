@@ -20,7 +20,6 @@ from ceop_workflow.catalog import Catalog
 from ceop_workflow.engine.definitions import Definition, Vocabulary
 from ceop_workflow.engine.rules import DEFAULT_REGISTRY
 from ceop_workflow.errors import BadInput
-from ceop_workflow.records import RECORDING_STATES
 from ceop_workflow.reports import book as figures
 from ceop_workflow.reports.book import (
     Book,
@@ -202,5 +201,5 @@ def _load(session: Session, w: Window, trend_start: date, catalog: Catalog) -> B
             ).all()
         ),
         case_titles={pid: tuple(items) for pid, items in titles.items()},
-        running=RECORDING_STATES,
+        running=frozenset().union(*(d.running_states for d in definitions.values())),
     )

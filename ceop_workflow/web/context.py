@@ -79,7 +79,9 @@ class Web:
     def records_for(self, principal: Principal) -> Records:
         """Contacts and reviews, with the person's account roles counted."""
         service = self.service_for(principal)
-        return Records(service.settings, service.db, service.clock, service.listeners)
+        return Records(
+            service.settings, service.db, service.clock, service.listeners, service.catalog
+        )
 
     def worklist_for(self, principal: Principal) -> Worklist:
         """Reads for the pages, with the person's account roles counted."""

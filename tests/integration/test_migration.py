@@ -245,3 +245,17 @@ def test_a_reminder_the_daemon_still_owes_stays_owed(
             .order_by(Timer.partnership_id)
         ).all()
     assert sent == [(ids["A"], "2026-02"), (ids["B"], "2026-02")]
+
+
+def test_reviews_are_recorded_in_the_renamed_state(
+    setup: tuple[Core, dict[str, int], Migrator],
+) -> None:
+    core, ids, migrator = setup
+    v1, v2 = (core.service.definition("partnership", v) for v in (1, 2))
+    assert v1.running_states == {"active", "escalated", "renewal"}
+    assert v2.running_states == {"running", "escalated", "renewal"}
+    migrator.migrate("partnership", 2, {"active": "running"}, ADMIN)
+    pid = ids["A"]
+    objectives = core.service.show(pid)["objectives"]
+    review = core.records.record_review(pid, "monthly", KEYWORKER, dict.fromkeys(objectives, "met"))
+    assert review["all_met"] is True
