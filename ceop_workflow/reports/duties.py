@@ -8,19 +8,18 @@ follows whatever cadence the admins set rather than a copy of it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from ceop_workflow.engine.cadence import (
-    AnnualRule,
-    MonthlyRule,
     Period,
     ScheduleRule,
     parse_duration,
 )
 from ceop_workflow.engine.definitions import Definition
+from ceop_workflow.engine.schedule import idle_limit as timer_idle_limit
+from ceop_workflow.engine.schedule import recurring_rule
 from ceop_workflow.engine.tiers import Tier
 from ceop_workflow.engine.timers import TimerDef
 from ceop_workflow.reports.history import Timeline
@@ -55,11 +54,10 @@ def _timers(definition: Definition, state: str, kind: str) -> list[TimerDef]:
 
 
 def _rule(timer: TimerDef, anchor: date | None) -> ScheduleRule | None:
-    at = time.fromisoformat(timer.at)
-    if timer.spec.get("every") == "month":
-        return MonthlyRule(timer.spec["on"], at)
     # A yearly duty falls on the anniversary of tier assignment: none before a tier is agreed.
-    return None if anchor is None else AnnualRule(anchor, at)
+    if timer.spec.get("every") != "month" and anchor is None:
+        return None
+    return recurring_rule(timer, anchor)
 
 
 def review_duties(
@@ -95,11 +93,9 @@ def idle_limit(definition: Definition, state: str, tier: Tier | None) -> timedel
     """How long a partnership in `state` at `tier` may go without a logged contact; None if
     the state has no `idle` timer, or its table names neither the tier nor a default."""
     for timer in _timers(definition, state, "idle"):
-        after = timer.spec.get("after")
-        if isinstance(after, Mapping):
-            after = after.get(tier.value if tier else "default", after.get("default"))
-        if isinstance(after, str):
-            return parse_duration(after)
+        limit = timer_idle_limit(timer, tier.value if tier else None)
+        if limit is not None:
+            return limit
     return None
 
 
