@@ -16,7 +16,7 @@ from ceop_workflow.engine.definitions import Vocabulary
 from ceop_workflow.engine.fields import parse_data
 from ceop_workflow.engine.rules import DEFAULT_REGISTRY
 from ceop_workflow.errors import BadInput, NotFound, NotPermitted
-from ceop_workflow.service import Listener
+from ceop_workflow.service import Listener, actor_roles
 from ceop_workflow.store.db import Database
 from ceop_workflow.store.models import Contact, Contribution, Partnership, Review, ReviewOutcome
 
@@ -160,12 +160,7 @@ class Records:
             return {"id": review.id, "period": period, "all_met": review.all_met}
 
     def _check_reviewer(self, p: Partnership, by: str, kind: ReviewKind) -> None:
-        roles = set(self.settings.roles_of(by))
-        if by == p.keyworker:
-            roles.add("keyworker")
-        if by == p.manager:
-            roles.add("manager")
-        if not roles & REVIEWERS[kind]:
+        if not actor_roles(self.settings, by, p) & REVIEWERS[kind]:
             raise NotPermitted(
                 f"not permitted: a {kind.value} review is recorded by "
                 + ", ".join(sorted(REVIEWERS[kind]))

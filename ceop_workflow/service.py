@@ -141,6 +141,18 @@ class FireRequest:
     expected_version: int | None = None
 
 
+def actor_roles(settings: Settings, actor: str, p: Partnership) -> frozenset[str]:
+    """Configured roles of the actor, plus those that follow from this partnership."""
+    if actor == SYSTEM_ACTOR:
+        return frozenset({"system"})
+    roles = set(settings.roles_of(actor))
+    if actor == p.keyworker:
+        roles.add("keyworker")
+    if p.manager and actor == p.manager:
+        roles.add("manager")
+    return frozenset(roles)
+
+
 class Service(Queries):
     """The use cases of ceop-workflow over one database."""
 
@@ -319,14 +331,7 @@ class Service(Queries):
 
     def roles_of(self, actor: str, p: Partnership) -> frozenset[str]:
         """Configured roles of the actor, plus those that follow from this partnership."""
-        if actor == SYSTEM_ACTOR:
-            return frozenset({"system"})
-        roles = set(self.settings.roles_of(actor))
-        if actor == p.keyworker:
-            roles.add("keyworker")
-        if p.manager and actor == p.manager:
-            roles.add("manager")
-        return frozenset(roles)
+        return actor_roles(self.settings, actor, p)
 
     def _lock(self, session: Session, partnership_id: int) -> Partnership:
         # FOR UPDATE serialises firings on one partnership on PostgreSQL (votes must count

@@ -70,17 +70,17 @@ def release(database: Database, worker: str) -> None:
 
 def record_sweep(database: Database, now: datetime, summary: dict[str, Any]) -> None:
     """Remember the latest sweep (by any daemon) for `status`."""
-    with database.unit_of_work() as session:
-        row = _row(session, LAST_SWEEP)
-        row.holder = str(summary.get("worker", ""))
-        row.last_sweep_at = now
-        row.last_sweep = summary
+    _record(database, LAST_SWEEP, now, summary)
 
 
 def record_workflows(database: Database, now: datetime, summary: dict[str, Any]) -> None:
     """Remember the latest look at the workflows folder (by any daemon) for `status`."""
+    _record(database, WORKFLOWS, now, summary)
+
+
+def _record(database: Database, name: str, now: datetime, summary: dict[str, Any]) -> None:
     with database.unit_of_work() as session:
-        row = _row(session, WORKFLOWS)
+        row = _row(session, name)
         row.holder = str(summary.get("worker", ""))
         row.last_sweep_at = now
         row.last_sweep = summary
