@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections import deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
@@ -30,9 +30,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ceop_workflow.clock import FixedClock
 from ceop_workflow.adoption.partner_rows import PartnerRow, RowProblem, parse_row
 from ceop_workflow.adoption.sheets import read_table
+from ceop_workflow.clock import FixedClock
 from ceop_workflow.engine.cadence import local_instant
 from ceop_workflow.engine.context import BusinessCaseView, DecisionView, FireContext, Record
 from ceop_workflow.engine.definitions import Definition, TransitionDef
@@ -323,6 +323,6 @@ def import_partners(
         raise BadInput(f"{path.name}: {exc.message}") from None
 
 
-def summary(done: Sequence[Imported]) -> list[Mapping[str, Any]]:
+def summary(done: Sequence[Imported]) -> list[dict[str, Any]]:
     """JSON-ready lines of what an import did."""
     return [dataclasses.asdict(d) for d in done]

@@ -94,9 +94,7 @@ def write_table(
 ) -> None:
     """Write `rows` to `path` as CSV or XLSX, by its extension."""
     data = (
-        to_xlsx(columns, rows, title)
-        if format_of(path) == "xlsx"
-        else to_csv(columns, list(rows))
+        to_xlsx(columns, rows, title) if format_of(path) == "xlsx" else to_csv(columns, list(rows))
     )
     path.write_bytes(data)
 

@@ -15,7 +15,9 @@ from pathlib import Path
 
 import click
 
+from ceop_workflow.cli.adoption import calendar, export, import_
 from ceop_workflow.cli.app import App, fail
+from ceop_workflow.cli.backup import backup, restore
 from ceop_workflow.cli.daemon import daemon, status
 from ceop_workflow.cli.demo import demo
 from ceop_workflow.cli.notifications import notifications, outbox
@@ -69,6 +71,11 @@ for command in (
     demo,
     notifications,
     outbox,
+    import_,
+    export,
+    calendar,
+    backup,
+    restore,
 ):
     cli.add_command(command)
 

@@ -22,9 +22,7 @@ def _picture(book: Book) -> dict[str, dict[str, Any]]:
     with book.database.reading() as session:
         found: dict[str, dict[str, Any]] = {}
         for p in session.scalars(select(Partnership)):
-            timers = session.scalars(
-                select(Timer).filter_by(partnership_id=p.id, status="pending")
-            )
+            timers = session.scalars(select(Timer).filter_by(partnership_id=p.id, status="pending"))
             found[p.partner.name] = {
                 "individual": p.partner.individual,
                 "contractor": p.partner.contractor,
@@ -64,9 +62,7 @@ def test_imported_transitions_are_audited_by_the_admin_without_mail(tmp_path: Pa
     book = fresh_book(tmp_path / "imported.db", datetime(2008, 1, 15, 14, 0, tzinfo=LONDON))
     import_partners(book.service, XLSX, ADMIN)
     with book.database.reading() as session:
-        audit = session.scalars(
-            select(AuditEntry).join(Partnership).order_by(AuditEntry.id)
-        ).all()
+        audit = session.scalars(select(AuditEntry).join(Partnership).order_by(AuditEntry.id)).all()
         mails = session.scalar(select(func.count()).select_from(OutboxMessage))
     nspcc = [a for a in audit if a.partnership_id == 1]
     assert [a.trigger for a in nspcc] == [
@@ -95,15 +91,20 @@ GOOD = "Good Ltd,active,Partner,industry,2024-01-01,2025-06-01,2024-01-01,kw@ceo
 @pytest.mark.parametrize(
     ("bad", "where"),
     [
-        ("Bad Ltd,active,Partner,,2024-01-01,2025-06-01,2024-01-01,kw@ceop.example,Reach",
-         "row 3, column 'kind'"),
-        ("Bad Ltd,active,Strategic Partner,,2024-01-01,2025-01-01,,kw@ceop.example,Reach",
-         "row 3, column 'end'"),
-        ("Bad Ltd,active,Partner,industry,1 Jan 2024,2025-06-01,,kw@ceop.example,Reach",
-         "row 3, column 'start'"),
+        (
+            "Bad Ltd,active,Partner,,2024-01-01,2025-06-01,2024-01-01,kw@ceop.example,Reach",
+            "row 3, column 'kind'",
+        ),
+        (
+            "Bad Ltd,active,Strategic Partner,,2024-01-01,2025-01-01,,kw@ceop.example,Reach",
+            "row 3, column 'end'",
+        ),
+        (
+            "Bad Ltd,active,Partner,industry,1 Jan 2024,2025-06-01,,kw@ceop.example,Reach",
+            "row 3, column 'start'",
+        ),
         ("Bad Ltd,active,Platinum,,2024-01-01,,,kw@ceop.example,Reach", "row 3, column 'tier'"),
-        ("Bad Ltd,active,Associate,,2024-01-01,,,not-an-email,Reach",
-         "row 3, column 'keyworker'"),
+        ("Bad Ltd,active,Associate,,2024-01-01,,,not-an-email,Reach", "row 3, column 'keyworker'"),
         ("Bad Ltd,active,Associate,,2024-01-01,,,kw@ceop.example,", "row 3, column 'objectives'"),
         ("Bad Ltd,flying,Associate,,2024-01-01,,,kw@ceop.example,Reach", "row 3, column 'state'"),
         ("Good Ltd,lead,,,,,,kw@ceop.example,", "row 3, column 'name'"),
