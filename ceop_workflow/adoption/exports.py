@@ -66,9 +66,8 @@ TABLES = tuple(COLUMNS)
 
 
 def _names(session: Session) -> dict[int, str]:
-    return dict(
-        session.execute(select(Partnership.id, Partner.name).join(Partnership.partner)).tuples()
-    )
+    found = session.execute(select(Partnership.id, Partner.name).join(Partnership.partner))
+    return {int(pid): str(name) for pid, name in found}
 
 
 def _partnerships(session: Session, tz: ZoneInfo) -> Rows:
