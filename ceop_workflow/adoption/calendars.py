@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from icalendar import Calendar, Event
-from sqlalchemy import delete, select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from ceop_workflow.engine.definitions import Definition
@@ -30,10 +30,12 @@ from ceop_workflow.errors import BadInput, NotFound
 from ceop_workflow.links import path_for
 from ceop_workflow.service import Service
 from ceop_workflow.store.db import Database
-from ceop_workflow.store.models import CalendarFeed, Partnership, Timer
+from ceop_workflow.store.models import CalendarFeed, Partnership, Timer, WorkflowDefinition
 
 PRODID = "-//CEOP//ceop-workflow//EN"
 REVIEW_MINUTES = 30
+HISTORY = timedelta(days=366)
+"""How far back reviews already done stay in the calendar."""
 _SHOWN = (EVERY, BEFORE)
 _SKIPPED_STATUS = ("cancelled",)
 
@@ -80,17 +82,34 @@ def _title(timer: TimerDef, row: Timer, p: Partnership, email_holds_committee: b
     return f"{review.capitalize()} review: {partner}"
 
 
-def entries_for(service: Service, session: Session, email: str) -> list[Entry]:
+def _reminded_roles(service: Service, session: Session) -> set[str]:
+    """The configured roles any stored workflow's timers remind."""
+    found: set[str] = set()
+    for name, version in session.execute(
+        select(WorkflowDefinition.name, WorkflowDefinition.version)
+    ):
+        definition = service.catalog.machine(session, name, version).definition
+        found |= {r for s in definition.states.values() for t in s.timers for r in t.to}
+    return found - {"keyworker", "manager"}
+
+
+def entries_for(service: Service, session: Session, email: str, now: datetime) -> list[Entry]:
     """The events of `email`'s calendar, in the order they happen."""
     base = service.settings.web.base_url.rstrip("/")
     committee = "committee" in service.settings.roles_of(email)
-    rows = session.execute(
+    query = (
         select(Timer, Partnership)
         .join(Partnership, Timer.partnership_id == Partnership.id)
         .options(joinedload(Partnership.partner))
         .where(Timer.kind.in_(_SHOWN), Timer.status.not_in(_SKIPPED_STATUS))
+        # Outstanding duties whenever they fell due; done ones for a year, as a diary keeps.
+        .where(or_(Timer.status == "pending", Timer.due_at >= now - HISTORY))
         .order_by(Timer.due_at, Timer.id)
-    ).all()
+    )
+    if not service.settings.roles_of(email) & _reminded_roles(service, session):
+        # Someone reminded only as keyworker or manager: let the database pick their rows.
+        query = query.where(or_(Partnership.keyworker == email, Partnership.manager == email))
+    rows = session.execute(query).all()
     found: list[Entry] = []
     for row, p in rows:
         definition = service.catalog.machine(session, p.workflow, p.workflow_version).definition
@@ -166,7 +185,7 @@ def calendar_for(service: Service, email: str) -> bytes:
     if "@" not in email:
         raise BadInput(f"not an email address: {email!r}")
     with service.db.reading() as session:
-        entries = entries_for(service, session, email)
+        entries = entries_for(service, session, email, service.clock.now())
     return render(entries, f"ceop-workflow: {email}", service.clock.now())
 
 
