@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from ceop_workflow.cli.app import App, emit, pass_app, table
+from ceop_workflow.cli.app import App, emit, parse_pairs, pass_app, table
 from ceop_workflow.engine.definitions import Definition
 from ceop_workflow.engine.diagram import dot, mermaid
 from ceop_workflow.errors import DefinitionError
@@ -199,7 +199,6 @@ def migrate(
     as_json: bool,
 ) -> None:
     """Move running partnerships of NAME to another version; all of them or none."""
-    from ceop_workflow.cli.partnerships import parse_pairs
     from ceop_workflow.migration import Migrator
 
     pairs = {old: new[-1] for old, new in parse_pairs(mapping, "--map").items()}
