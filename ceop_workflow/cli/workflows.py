@@ -11,6 +11,9 @@ from ceop_workflow.engine.definitions import Definition
 from ceop_workflow.engine.diagram import dot, mermaid
 from ceop_workflow.errors import DefinitionError
 
+# `workflows test`: some expectation of a scenario did not hold (as a refusal by the rules).
+EXIT_FAILED = 3
+
 
 @click.command()
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
@@ -84,6 +87,46 @@ def validate(app: App, files: tuple[Path, ...], as_json: bool) -> None:
         checked = catalog.check_folder(app.settings.workflows_path)
     result = [{"file": d.origin, "name": d.name, "version": d.version} for d in checked]
     emit(result, as_json, "\n".join(f"ok  {d.origin}  ({d.name} v{d.version})" for d in checked))
+
+
+@workflows.command("test")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@pass_app
+def test_(app: App, files: tuple[Path, ...]) -> None:
+    """Run scenario FILEs on a throw-away database with a simulated clock; PASS/FAIL per check.
+
+    Exit 0 when every check of every file passes, 3 when any fails, 2 when a scenario file
+    or the definition it names has problems (each named with its file and key).
+    """
+    from ceop_workflow.scenarios.runner import run_scenario
+    from ceop_workflow.scenarios.spec import load_scenario
+
+    # Every file is read and checked before any runs: a typo in the last stops nothing midway.
+    scenarios, problems = [], []
+    for path in files:
+        try:
+            scenarios.append(load_scenario(path, app.settings.tz))
+        except DefinitionError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise DefinitionError(problems)
+    failed = 0
+    for scenario in scenarios:
+        result = run_scenario(app.settings, scenario)
+        click.echo(
+            f"scenario {scenario.path}"
+            + (f": {scenario.description}" if scenario.description else "")
+        )
+        for step in result.steps:
+            click.echo(f"  {step.title}")
+            click.echo(
+                "\n".join(f"    {check}" for check in step.checks) or "    (nothing checked)"
+            )
+        verdict = "ok" if not result.failed else "FAILED"
+        click.echo(f"{verdict}  {scenario.path}: {result.passed} passed, {result.failed} failed")
+        failed += result.failed
+    if failed:
+        raise click.exceptions.Exit(EXIT_FAILED)
 
 
 @workflows.command()
