@@ -34,6 +34,9 @@ ACTIONS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
 }
 STEP_KEYS = frozenset({"do", "at", "after", "description", "expect"})
 EXPECT_KEYS = frozenset({"state", "duties", "emails", "refused"})
+# The type each action key must have; the use cases parse the text itself (emails, kinds).
+TABLE_ARGS = frozenset({"data", "outcomes"})
+BOOL_ARGS = frozenset({"individual", "contractor"})
 DUTY_KEYS = frozenset({"name", "kind", "due"})
 EMAIL_KEYS = frozenset({"template", "to", "partnership"})
 
@@ -190,6 +193,7 @@ def _steps(value: object, start: datetime | None, tz: ZoneInfo, problems: _Probl
         problems.unknown(key, table, STEP_KEYS | required | optional)
         for missing in sorted(required - set(table)):
             problems.add(f"{key}.{missing}", f"required by do = {do!r}")
+        _arg_types(table, key, required | optional, problems)
         moment = _when(table, key, moment, tz, problems)
         if do == "create":
             labels.add(str(table.get("as", table.get("partner"))))
@@ -200,6 +204,21 @@ def _steps(value: object, start: datetime | None, tz: ZoneInfo, problems: _Probl
         if moment is not None:
             steps.append(Step(number, do, moment, args, expect, str(table.get("description", ""))))
     return steps
+
+
+def _arg_types(
+    table: Mapping[str, Any], key: str, names: frozenset[str], problems: _Problems
+) -> None:
+    for name in sorted(names & set(table)):
+        value = table[name]
+        if name in TABLE_ARGS:
+            ok, kind = isinstance(value, dict), "a table"
+        elif name in BOOL_ARGS:
+            ok, kind = isinstance(value, bool), "true or false"
+        else:
+            ok, kind = isinstance(value, str) and bool(value.strip()), "a non-empty string"
+        if not ok:
+            problems.add(f"{key}.{name}", f"{kind}, not {value!r}")
 
 
 def _unknown_label(label: object, labels: set[str]) -> str:

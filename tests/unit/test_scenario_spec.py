@@ -104,3 +104,19 @@ def test_fire_data_becomes_the_text_the_cli_would_pass() -> None:
         "core_policing": ["false"],
         "start": ["2007-08-01"],
     }
+
+
+def test_action_keys_have_their_types(tmp_path: Path) -> None:
+    found = problems(
+        tmp_path,
+        HEAD
+        + '[[steps]]\ndo = "create"\npartner = 7\nkeyworker = "kw@x.example"\n'
+        + 'individual = "yes"\n\n'
+        + '[[steps]]\ndo = "fire"\npartnership = "7"\ntrigger = "go"\nactor = "a@x.example"\n'
+        + 'data = "title=x"\n',
+    )
+    assert found == [
+        "steps[1].individual: true or false, not 'yes'",
+        "steps[1].partner: a non-empty string, not 7",
+        "steps[2].data: a table, not 'title=x'",
+    ]
