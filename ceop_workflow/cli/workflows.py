@@ -91,13 +91,15 @@ def validate(app: App, files: tuple[Path, ...], as_json: bool) -> None:
 
 @workflows.command("test")
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print every step and check as JSON.")
 @pass_app
-def test_(app: App, files: tuple[Path, ...]) -> None:
+def test_(app: App, files: tuple[Path, ...], as_json: bool) -> None:
     """Run scenario FILEs on a throw-away database with a simulated clock; PASS/FAIL per check.
 
     Exit 0 when every check of every file passes, 3 when any fails, 2 when a scenario file
     or the definition it names has problems (each named with its file and key).
     """
+    from ceop_workflow.scenarios.report import describe, summary
     from ceop_workflow.scenarios.runner import run_scenario
     from ceop_workflow.scenarios.spec import load_scenario
 
@@ -110,21 +112,13 @@ def test_(app: App, files: tuple[Path, ...]) -> None:
             problems.extend(exc.problems)
     if problems:
         raise DefinitionError(problems)
-    failed = 0
+    results = []
     for scenario in scenarios:
-        result = run_scenario(app.settings, scenario)
-        click.echo(
-            f"scenario {scenario.path}"
-            + (f": {scenario.description}" if scenario.description else "")
-        )
-        for step in result.steps:
-            click.echo(f"  {step.title}")
-            click.echo(
-                "\n".join(f"    {check}" for check in step.checks) or "    (nothing checked)"
-            )
-        verdict = "ok" if not result.failed else "FAILED"
-        click.echo(f"{verdict}  {scenario.path}: {result.passed} passed, {result.failed} failed")
-        failed += result.failed
+        results.append(run_scenario(app.settings, scenario))
+        if not as_json:  # each file as it finishes: a long run shows progress
+            click.echo(describe(results[-1]))
+    emit([summary(r) for r in results], as_json)
+    failed = sum(r.failed for r in results)
     if failed:
         raise click.exceptions.Exit(EXIT_FAILED)
 

@@ -89,6 +89,15 @@ def test_a_wrong_expectation_fails_naming_the_step_what_was_expected_and_what_ha
     )
     assert f"FAILED  {path}: 33 passed, 2 failed" in lines
 
+    code, out, _ = run_cli_in(folder, "workflows", "test", "--json", str(path))
+    [result] = json.loads(out)
+    assert (code, result["passed"], result["failed"]) == (3, 33, 2)
+    assert {
+        "passed": False,
+        "what": "state of nspcc",
+        "detail": "expected 'renewal', got 'active'",
+    } in result["steps"][7]["checks"]
+
 
 def test_an_unexpected_refusal_and_a_missing_one_both_fail(folder: Path) -> None:
     path = scenario_copy(
