@@ -70,6 +70,11 @@ def test_a_wrong_expectation_fails_naming_the_step_what_was_expected_and_what_ha
                 'data = { tier = "Strategic Partner", start = 2007-08-01, end = 2010-08-01 }\n'
                 'expect.state = { nspcc = "renewal" }',
             ),
+            # step 8 too: August's first working day is the 1st, not the 2nd
+            (
+                '{ name = "monthly_review", due = 2007-08-01T09:00:00 },',
+                '{ name = "monthly_review", due = 2007-08-02T09:00:00 },',
+            ),
             # step 11: the stale-engagement email does go out
             (
                 'expect.emails = [{ template = "stale_engagement", to = ["kw@ceop.example"] }]',
@@ -87,11 +92,15 @@ def test_a_wrong_expectation_fails_naming_the_step_what_was_expected_and_what_ha
     assert (
         "    FAIL  emails queued: expected none; got stale_engagement to kw@ceop.example" in lines
     )
-    assert f"FAILED  {path}: 33 passed, 2 failed" in lines
+    assert lines[step8 + 3].startswith(
+        "    FAIL  duties of nspcc: expected monthly_review due 2007-08-02 09:00, annual_review,"
+        " stale_engagement, renewal_notice; got monthly_review (every) due 2007-08-01 09:00, "
+    )
+    assert f"FAILED  {path}: 32 passed, 3 failed" in lines
 
     code, out, _ = run_cli_in(folder, "workflows", "test", "--json", str(path))
     [result] = json.loads(out)
-    assert (code, result["passed"], result["failed"]) == (3, 33, 2)
+    assert (code, result["passed"], result["failed"]) == (3, 32, 3)
     assert {
         "passed": False,
         "what": "state of nspcc",
