@@ -20,7 +20,7 @@ from typing import Any
 from ceop_workflow.catalog import newest_versions
 from ceop_workflow.engine.definitions import Vocabulary
 from ceop_workflow.errors import CeopWorkflowError, DefinitionError
-from ceop_workflow.notify.render import template_names
+from ceop_workflow.notify.template_files import template_names
 from ceop_workflow.scheduling.lease import record_workflows
 from ceop_workflow.service import Service
 from ceop_workflow.views import iso
