@@ -128,6 +128,8 @@ def load_scenario(path: Path, tz: ZoneInfo) -> Scenario:
     if not isinstance(definition, str) or not definition:
         problems.add("scenario.definition", "required: the workflow file, relative to this one")
         definition = ""
+    elif not (path.parent / definition).is_file():
+        problems.add("scenario.definition", f"no such file: {path.parent / definition}")
     start = _time(head.get("start"), "scenario.start", tz, problems)
     quorum = head.get("quorum")
     if quorum is not None and (type(quorum) is not int or quorum < 1):

@@ -138,6 +138,7 @@ def test_a_malformed_scenario_is_refused_naming_the_file_and_every_key(folder: P
     code, out, err = run_cli_in(folder, "workflows", "test", str(path))
     assert (code, out) == (2, "")
     assert err.splitlines() == [
+        f"error: {path}: scenario.definition: no such file: {folder / 'x.toml'}",
         f"error: {path}: scenario.start: a date and time such as 2007-07-02T10:00, not None",
         f"error: {path}: steps[1].do: one of create, fire, contact, review, wait, not 'jump'",
         f"error: {path}: steps[2].partnership: no partnership 'ghost' was created by an earlier "

@@ -32,6 +32,7 @@ def problems(tmp_path: Path, text: str) -> list[str]:
 
 
 def test_times_are_local_and_steps_keep_the_previous_moment(tmp_path: Path) -> None:
+    (tmp_path / "flow.toml").write_text("", encoding="utf-8")
     scenario = load_scenario(
         write(
             tmp_path,
@@ -77,6 +78,7 @@ def test_every_problem_is_named_by_its_key(tmp_path: Path) -> None:
 
 
 def test_time_never_runs_backwards_and_at_excludes_after(tmp_path: Path) -> None:
+    (tmp_path / "flow.toml").write_text("", encoding="utf-8")
     found = problems(
         tmp_path,
         HEAD
@@ -116,6 +118,7 @@ def test_action_keys_have_their_types(tmp_path: Path) -> None:
         + 'data = "title=x"\n',
     )
     assert found == [
+        f"scenario.definition: no such file: {tmp_path / 'flow.toml'}",
         "steps[1].individual: true or false, not 'yes'",
         "steps[1].partner: a non-empty string, not 7",
         "steps[2].data: a table, not 'title=x'",
