@@ -37,7 +37,14 @@ class NotFound(BadInput):
 
 
 class ConfigError(BadInput):
-    """A setting in config.toml or the environment is missing or has a bad value."""
+    """Settings in config.toml or the environment that are missing or have bad values.
+
+    Given one message or every problem found at once (one line each, like `DefinitionError`).
+    """
+
+    def __init__(self, problems: str | Sequence[str]) -> None:
+        self.problems = [problems] if isinstance(problems, str) else list(problems)
+        super().__init__("; ".join(self.problems))
 
 
 class DefinitionError(BadInput):

@@ -24,7 +24,7 @@ from ceop_workflow.cli.records import contact, contribution, review
 from ceop_workflow.cli.report import report
 from ceop_workflow.cli.web import serve, token, user
 from ceop_workflow.cli.workflows import init, workflows
-from ceop_workflow.errors import CeopWorkflowError, DefinitionError
+from ceop_workflow.errors import CeopWorkflowError, ConfigError, DefinitionError
 
 EXIT_OK, EXIT_INTERNAL, EXIT_USAGE = 0, 1, 2
 
@@ -77,7 +77,7 @@ def main(argv: list[str] | None = None) -> None:
     """Run the command line and exit with a documented code; user errors print one line."""
     try:
         code = cli.main(args=argv, prog_name="ceop-workflow", standalone_mode=False)
-    except DefinitionError as exc:
+    except (DefinitionError, ConfigError) as exc:
         for problem in exc.problems:
             fail(problem)
         sys.exit(exc.exit_code)

@@ -100,6 +100,16 @@ def table(rows: list[dict[str, Any]], columns: list[str]) -> str:
     return "\n".join(lines)
 
 
+def write_text(path: Path, text: str) -> None:
+    """Write a file the user named (making its folder); a path that cannot be written is bad
+    input, said in one line, not a crash."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise BadInput(f"{path}: cannot write: {exc.strerror or exc}") from None
+
+
 def fail(message: str) -> None:
     """Print a one-line error to stderr."""
     print(f"error: {message}", file=sys.stderr)

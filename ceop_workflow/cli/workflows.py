@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from ceop_workflow.cli.app import App, emit, pass_app, table
+from ceop_workflow.cli.app import App, emit, pass_app, table, write_text
 from ceop_workflow.engine.definitions import Definition
 from ceop_workflow.engine.diagram import dot, mermaid
 from ceop_workflow.errors import DefinitionError
@@ -217,3 +217,26 @@ def migrate(
     if dry_run:
         lines.append("dry run: nothing was changed")
     emit(result, as_json, "\n".join(lines))
+
+
+@workflows.command()
+@click.option(
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write the schema to this file instead of printing it.",
+)
+def schema(output: Path | None) -> None:
+    """The JSON Schema of a definition file, for editor completion and checking.
+
+    The loader checks the same shape (and more: names that refer to each other, the graph),
+    so a file the schema refuses never loads. See docs/workflows.md for editor set-up.
+    """
+    import json
+
+    from ceop_workflow.engine.schema import json_schema
+
+    text = json.dumps(json_schema(), indent=2, sort_keys=True)
+    if output is None:
+        click.echo(text)
+    else:
+        write_text(output, text + "\n")

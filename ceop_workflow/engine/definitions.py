@@ -1,7 +1,11 @@
 """Workflow definitions: TOML file → dict → strict check → frozen dataclasses.
 
-The schema is documented in docs/workflows.md. The validator reports every problem of a file
-at once, each naming the file and the key path, and never lets a string become code.
+The schema is documented in docs/workflows.md and published as JSON Schema (engine.schema).
+The check has two passes over the same dict: the typed schema (every key's type and form) and
+the rules the schema cannot express (names that refer to each other, roles, the graph, what an
+action needs). Every problem of a file is reported at once, each naming the file and the key
+path; a file that is not UTF-8, too large or nested too deeply is one such problem, never a
+crash. A string never becomes code.
 """
 
 from __future__ import annotations
@@ -17,6 +21,8 @@ from typing import Any
 
 from ceop_workflow.engine.fields import FIELD_TYPES
 from ceop_workflow.engine.registry import RELATIONAL_ROLES, Registry
+from ceop_workflow.engine.schema import shape_problems
+from ceop_workflow.engine.tiers import Tier
 from ceop_workflow.engine.timers import TimerChecks, TimerDef, check_timer
 from ceop_workflow.errors import DefinitionError
 
@@ -32,6 +38,16 @@ TRANSITION_KEYS = {
 NOTIFY_KEYS = {"template", "to"}
 # The action that sets a level of commitment: the states after it are a running partnership's.
 SET_TIER = "set_tier"
+# Trigger names taken already: transitions keeps a partnership's state in `state`, and the
+# audit trail records a partnership's creation as the trigger `create`.
+RESERVED_TRIGGERS = frozenset({"state", "create"})
+# A definition is a page or two of TOML; anything far larger is a mistake, not a workflow.
+MAX_SOURCE_BYTES = 1024 * 1024
+# The tiers an idle limit must cover (or give `default`), by the workflow's subject.
+SUBJECT_TIERS = {
+    "organisation": frozenset(t.value for t in Tier if not t.for_individuals),
+    "individual": frozenset(t.value for t in Tier if t.for_individuals),
+}
 
 
 @dataclass(frozen=True)
@@ -130,22 +146,47 @@ def content_hash(source: str) -> str:
 def load_file(path: Path, vocabulary: Vocabulary) -> Definition:
     """Read, check and freeze one definition file; `DefinitionError` lists all its problems."""
     try:
-        source = path.read_text(encoding="utf-8")
+        if path.stat().st_size > MAX_SOURCE_BYTES:
+            raise DefinitionError([f"{path}: larger than {MAX_SOURCE_BYTES} bytes"])
+        data = path.read_bytes()
     except OSError as exc:
         raise DefinitionError([f"{path}: cannot read: {exc.strerror}"]) from None
+    try:
+        source = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise DefinitionError(
+            [f"{path}: not UTF-8 text (byte {exc.start}); save the file as UTF-8"]
+        ) from None
     return parse(source, str(path), vocabulary)
 
 
 def parse(source: str, origin: str, vocabulary: Vocabulary) -> Definition:
     """Check and freeze a definition given as TOML text; `origin` names it in messages."""
+    if len(source) > MAX_SOURCE_BYTES:
+        raise DefinitionError([f"{origin}: larger than {MAX_SOURCE_BYTES} bytes"])
     try:
         raw = tomllib.loads(source)
     except tomllib.TOMLDecodeError as exc:
         raise DefinitionError([f"{origin}: not valid TOML: {exc}"]) from None
+    except ValueError:  # int() refuses a number of more than 4,300 digits
+        raise DefinitionError([f"{origin}: not valid TOML: a number is far too long"]) from None
+    except RecursionError:
+        raise DefinitionError([f"{origin}: not valid TOML: nested too deeply"]) from None
+    shape = shape_problems(raw)
     checker = _Checker(origin, vocabulary)
-    definition = checker.check(raw, source)
-    if checker.problems or definition is None:
-        raise DefinitionError(checker.problems)
+    try:
+        definition = checker.check(raw, source)
+    except (TypeError, ValueError, KeyError, AttributeError):
+        # The rules assume the shape; on a file whose shape is wrong they report what they
+        # can. On a sound shape a failure here is a bug and must show as one.
+        if not shape:
+            raise
+        definition = None
+    problems = checker.problems + [
+        f"{origin}: {key}: {message}" for key, message in shape if not checker.covers(key)
+    ]
+    if problems or definition is None:
+        raise DefinitionError(problems)
     return definition
 
 
@@ -171,6 +212,10 @@ def load_folder(folder: Path, vocabulary: Vocabulary) -> list[Definition]:
     return definitions
 
 
+def _under(key: str, parent: str) -> bool:
+    return key.startswith((f"{parent}.", f"{parent}[")) if parent else True
+
+
 def _path(key: str, child: str) -> str:
     """`key.child`, or `child` at the top of the file."""
     return f"{key}.{child}" if key else child
@@ -183,10 +228,17 @@ class _Checker:
         self.origin = origin
         self.vocabulary = vocabulary
         self.problems: list[str] = []
+        self.keys_with_problems: list[str] = []
         self.raw_timers: dict[str, object] = {}
+        self.subject = "organisation"
 
     def problem(self, key: str, message: str) -> None:
         self.problems.append(f"{self.origin}: {key}: {message}")
+        self.keys_with_problems.append(key)
+
+    def covers(self, key: str) -> bool:
+        """Whether a problem was reported at `key`, above it or below it (said once is enough)."""
+        return any(key == k or _under(key, k) or _under(k, key) for k in self.keys_with_problems)
 
     def keys(self, key: str, table: object, allowed: set[str], required: Iterable[str]) -> bool:
         if not isinstance(table, dict):
@@ -219,6 +271,8 @@ class _Checker:
         subject = head.get("subject", "organisation")
         if subject not in SUBJECTS:
             self.problem("workflow.subject", f"must be one of {', '.join(SUBJECTS)}")
+        else:
+            self.subject = subject
         states = self.states(raw.get("states", {}))
         transitions = self.transitions(raw.get("transitions", []), states)
         initial = head.get("initial")
@@ -290,6 +344,7 @@ class _Checker:
         if not isinstance(trigger, str) or not NAME.match(trigger):
             self.problem(f"{key}.trigger", "must be lower_case letters, digits and underscores")
             return None
+        self.reserved(f"{key}.trigger", trigger)
         sources = self.names(f"{key}.source", body.get("source"))
         if not sources and isinstance(body.get("source"), list):
             self.problem(f"{key}.source", "name at least one state")
@@ -314,12 +369,14 @@ class _Checker:
         vote = body.get("vote", False)
         if not isinstance(vote, bool):
             self.problem(f"{key}.vote", "must be true or false")
+        requires = self.fields(f"{key}.requires", body.get("requires", {}))
+        self.needs(key, actions, requires)
         return TransitionDef(
             trigger=trigger,
             sources=sources,
             dest=str(dest),
             roles=roles,
-            requires=self.fields(f"{key}.requires", body.get("requires", {})),
+            requires=requires,
             optional=self.fields(f"{key}.optional", body.get("optional", {})),
             guards=guards,
             actions=actions,
@@ -327,6 +384,21 @@ class _Checker:
             notify=self.notifications(f"{key}.notify", body.get("notify", [])),
             description=str(body.get("description", "")),
         )
+
+    def reserved(self, key: str, trigger: str) -> None:
+        if trigger in RESERVED_TRIGGERS:
+            reserved = ", ".join(sorted(RESERVED_TRIGGERS))
+            self.problem(key, f"{trigger!r} is a reserved name; reserved: {reserved}")
+
+    def needs(self, key: str, actions: Iterable[str], requires: Mapping[str, str]) -> None:
+        # An action reads some data unconditionally: the transition must require it.
+        for action in actions:
+            for field_name, kind in self.vocabulary.registry.needs.get(action, {}).items():
+                if requires.get(field_name) != kind:
+                    self.problem(
+                        f"{key}.requires.{field_name}",
+                        f"the action {action!r} needs requires.{field_name} = {kind!r}",
+                    )
 
     def unknown(self, key: str, what: str, name: str, known: Iterable[str]) -> None:
         self.problem(key, f"unknown {what} {name!r}; known: {', '.join(sorted(known))}")
@@ -386,6 +458,7 @@ class _Checker:
                 system_triggers=frozenset(
                     t.trigger for t in transitions if state in t.sources and "system" in t.roles
                 ),
+                tiers=SUBJECT_TIERS[self.subject],
             )
             timers = [check_timer(f"{key}[{i}]", body, checks) for i, body in enumerate(items)]
             names = [t.name for t in timers if t is not None]
@@ -409,8 +482,9 @@ class _Checker:
                     f"states.{state}",
                     "no transition leaves this state; add one or mark it terminal = true",
                 )
-        if initial in states:
-            self.reachable(states, outgoing, str(initial))
+        if isinstance(initial, str) and initial in states:
+            self.reachable(states, outgoing, initial)
+            self.finishes(states, outgoing)
 
     def reachable(
         self, states: Mapping[str, StateDef], outgoing: Mapping[str, list[str]], initial: str
@@ -424,3 +498,21 @@ class _Checker:
         for state in states:
             if state not in reached:
                 self.problem(f"states.{state}", f"unreachable from the initial state {initial!r}")
+
+    def finishes(self, states: Mapping[str, StateDef], outgoing: Mapping[str, list[str]]) -> None:
+        # From every state some path must lead to a final one: a loop with no way out would
+        # keep a partnership running for ever.
+        done = {s for s, body in states.items() if body.terminal}
+        grew = True
+        while grew:
+            grew = False
+            for state, dests in outgoing.items():
+                if state not in done and any(d in done for d in dests):
+                    done.add(state)
+                    grew = True
+        for state, body in states.items():
+            if not body.terminal and outgoing[state] and state not in done:
+                self.problem(
+                    f"states.{state}",
+                    "no path from here reaches a terminal state (a loop with no way out)",
+                )
