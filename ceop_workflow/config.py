@@ -20,7 +20,7 @@ from types import MappingProxyType
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import ConfigDict, Field, Strict, StringConstraints
+from pydantic import AfterValidator, ConfigDict, Field, Strict, StringConstraints
 
 from ceop_workflow.config_sources import ENV_PREFIX as ENV_PREFIX
 from ceop_workflow.config_sources import Problems, environment, read_file, section
@@ -40,6 +40,19 @@ Port = Annotated[int, Strict(), Field(ge=1, le=65_535)]
 Attempts = Annotated[int, Strict(), Field(ge=1, le=100)]
 # One second to one day: a longer sweep interval or retry delay is a typing mistake.
 Seconds = Annotated[int, Strict(), Field(ge=1, le=86_400)]
+
+
+def _networks(text: str) -> str:
+    """Every comma-separated entry an IP address or network."""
+    for entry in (e.strip() for e in text.split(",") if e.strip()):
+        try:
+            ipaddress.ip_network(entry, strict=False)
+        except ValueError:
+            raise ValueError(f"{entry!r} is not an IP address or network") from None
+    return text
+
+
+Networks = Annotated[str, Strict(), StringConstraints(max_length=2000), AfterValidator(_networks)]
 EnvName = Annotated[str, Strict(), StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
 
 
@@ -132,7 +145,7 @@ class WebSettings:
     )
     auth: Literal["local", "header"] = "local"
     trusted_header: Text = "X-Remote-User"
-    trusted_proxies: Text = "127.0.0.1"
+    trusted_proxies: Networks = "127.0.0.1"
     session_secret_env: EnvName = "CEOP_WORKFLOW_SESSION_SECRET"
     # One minute to thirty days.
     session_max_age_seconds: Annotated[int, Strict(), Field(ge=60, le=30 * 86_400)] = 8 * 3600
@@ -290,10 +303,5 @@ def _check(settings: Settings, problems: Problems, roles_sound: bool) -> None:
             problems.add(
                 "email.digest_roles", f"unknown role {role!r}; known: {', '.join(sorted(known))}"
             )
-    for proxy in settings.web.proxies:
-        try:
-            ipaddress.ip_network(proxy, strict=False)
-        except ValueError:
-            problems.add("web.trusted_proxies", f"{proxy!r} is not an IP address or network")
     if settings.web.auth == "header" and not settings.web.trusted_header.strip():
         problems.add("web.trusted_header", "must name a header in header mode")

@@ -177,6 +177,8 @@ def _message(error: Any, kind: Any) -> str:
     }
     if error["type"] in messages:
         return messages[error["type"]]()
+    if error["type"] == "value_error":
+        return str(context.get("error"))
     if error["type"] == "literal_error":
         return f"must be {context.get('expected')}, got {_short(given)}"
     return f"{str(error['msg']).rstrip('.')}, got {_short(given)}"
