@@ -55,11 +55,19 @@ def _one_or_many(value: object) -> object:
     return [value] if isinstance(value, str) else value
 
 
-# A name or a list of names ("source", "roles", "guards", ...).
+# A name or a list of names ("guards", "actions"); SomeNames: at least one ("source", "roles").
 Names = Annotated[
     list[Name],
     BeforeValidator(_one_or_many),
     WithJsonSchema({"anyOf": [_NAME_SCHEMA, {"type": "array", "items": _NAME_SCHEMA}]}),
+]
+SomeNames = Annotated[
+    list[Name],
+    BeforeValidator(_one_or_many),
+    Field(min_length=1),
+    WithJsonSchema(
+        {"anyOf": [_NAME_SCHEMA, {"type": "array", "items": _NAME_SCHEMA, "minItems": 1}]}
+    ),
 ]
 Roles = Annotated[list[Name], Field(min_length=1)]
 
@@ -82,7 +90,7 @@ class Notify(_Strict):
     """One email a transition sends."""
 
     template: Name
-    to: Annotated[Names, Field(min_length=1)]
+    to: SomeNames
 
 
 class _TimerBase(_Strict):
@@ -162,9 +170,9 @@ class Transition(_Strict):
     """One `[[transitions]]` table."""
 
     trigger: Name
-    source: Annotated[Names, Field(min_length=1)]
+    source: SomeNames
     dest: Name
-    roles: Annotated[Names, Field(min_length=1)]
+    roles: SomeNames
     requires: dict[Name, FieldType] = {}
     optional: dict[Name, FieldType] = {}
     guards: Names = []
