@@ -248,8 +248,7 @@ def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = 
         )
     tables = environment(raw, {**_SECTIONS, "roles": None}, environ, problems)
     sections: dict[str, Any] = {
-        name: section(problems, name, cls, tables[name]) or cls()
-        for name, cls in _SECTIONS.items()
+        name: section(problems, name, cls, tables[name]) or cls() for name, cls in _SECTIONS.items()
     }
     roles = section(problems, "roles", Roles, tables["roles"])
     settings = Settings(

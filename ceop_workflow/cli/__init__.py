@@ -15,7 +15,7 @@ from pathlib import Path
 
 import click
 
-from ceop_workflow.cli.app import App, fail
+from ceop_workflow.cli.app import App, fail, one_line
 from ceop_workflow.cli.daemon import daemon, status
 from ceop_workflow.cli.demo import demo
 from ceop_workflow.cli.notifications import notifications, outbox
@@ -75,8 +75,14 @@ for command in (
 
 def main(argv: list[str] | None = None) -> None:
     """Run the command line and exit with a documented code; user errors print one line."""
+    args = sys.argv[1:] if argv is None else argv
+    for arg in args:
+        if any("\ud800" <= c <= "\udfff" for c in arg):
+            # Bytes that are not UTF-8 arrive as lone surrogates; no name or value may hold one.
+            fail(f"argument '{one_line(arg)}' is not valid UTF-8 text")
+            sys.exit(EXIT_USAGE)
     try:
-        code = cli.main(args=argv, prog_name="ceop-workflow", standalone_mode=False)
+        code = cli.main(args=args, prog_name="ceop-workflow", standalone_mode=False)
     except (DefinitionError, ConfigError) as exc:
         for problem in exc.problems:
             fail(problem)

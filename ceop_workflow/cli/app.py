@@ -19,6 +19,13 @@ from ceop_workflow.records import Records
 from ceop_workflow.service import Service
 from ceop_workflow.store.db import Database
 
+# Ids are 64-bit database integers: anything outside is refused as usage (exit 2) before the
+# database is asked, where it would overflow.
+ID = click.IntRange(1, 2**63 - 1)
+VERSION = click.IntRange(1, 1_000_000)
+# --now: a moment the calendar maths and every database can hold in any time zone.
+EARLIEST, LATEST = 1900, 9000
+
 
 @dataclass
 class App:
@@ -42,6 +49,8 @@ class App:
             moment = datetime.fromisoformat(self.now)
         except ValueError:
             raise BadInput(f"--now: not an ISO 8601 time: {self.now!r}") from None
+        if not EARLIEST <= moment.year <= LATEST:
+            raise BadInput(f"--now: {self.now!r} is outside the years {EARLIEST}-{LATEST}")
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=self.settings.tz)
         return FixedClock(moment)
@@ -111,5 +120,16 @@ def write_text(path: Path, text: str) -> None:
 
 
 def fail(message: str) -> None:
-    """Print a one-line error to stderr."""
-    print(f"error: {message}", file=sys.stderr)
+    """Print a one-line error to stderr.
+
+    Control characters and lone surrogates (from names people typed, or file contents) are
+    escaped: a name can neither forge a second `error:` line nor make printing itself fail.
+    """
+    print(f"error: {one_line(message)}", file=sys.stderr)
+
+
+def one_line(text: str) -> str:
+    """`text` with every unprintable character (newlines, lone surrogates) escaped."""
+    return "".join(
+        c if c.isprintable() and not "\ud800" <= c <= "\udfff" else repr(c)[1:-1] for c in text
+    )

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from ceop_workflow.cli.app import App, emit, pass_app, table, write_text
+from ceop_workflow.cli.app import VERSION, App, emit, pass_app, table, write_text
 from ceop_workflow.engine.definitions import Definition
 from ceop_workflow.engine.diagram import dot, mermaid
 from ceop_workflow.errors import DefinitionError
@@ -88,7 +88,7 @@ def validate(app: App, files: tuple[Path, ...], as_json: bool) -> None:
 
 @workflows.command()
 @click.argument("name")
-@click.option("--version", "version", type=int, help="A stored version (default: the newest).")
+@click.option("--version", "version", type=VERSION, help="A stored version (default: the newest).")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @pass_app
 def show(app: App, name: str, version: int | None, as_json: bool) -> None:
@@ -135,7 +135,7 @@ FORMATS = click.Choice(["mermaid", "dot", "svg"])
 
 @workflows.command()
 @click.argument("name")
-@click.option("--version", "version", type=int, help="A stored version (default: the newest).")
+@click.option("--version", "version", type=VERSION, help="A stored version (default: the newest).")
 @click.option("--format", "fmt", type=FORMATS, default="mermaid", show_default=True)
 @pass_app
 def diagram(app: App, name: str, version: int | None, fmt: str) -> None:
@@ -155,8 +155,8 @@ def draw(
 
 @workflows.command()
 @click.argument("name")
-@click.argument("old", type=int)
-@click.argument("new", type=int)
+@click.argument("old", type=VERSION)
+@click.argument("new", type=VERSION)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @pass_app
 def diff(app: App, name: str, old: int, new: int, as_json: bool) -> None:
@@ -177,7 +177,7 @@ def diff(app: App, name: str, old: int, new: int, as_json: bool) -> None:
 
 @workflows.command()
 @click.argument("name")
-@click.option("--to", "to_version", type=int, required=True, help="The version to move to.")
+@click.option("--to", "to_version", type=VERSION, required=True, help="The version to move to.")
 @click.option(
     "--map",
     "mapping",

@@ -172,6 +172,11 @@ def parse(source: str, origin: str, vocabulary: Vocabulary) -> Definition:
         raise DefinitionError([f"{origin}: not valid TOML: a number is far too long"]) from None
     except RecursionError:
         raise DefinitionError([f"{origin}: not valid TOML: nested too deeply"]) from None
+    return check(raw, source, origin, vocabulary)
+
+
+def check(raw: dict[str, Any], source: str, origin: str, vocabulary: Vocabulary) -> Definition:
+    """Check and freeze a definition already read from TOML (`source` is its text)."""
     shape = shape_problems(raw)
     checker = _Checker(origin, vocabulary)
     try:

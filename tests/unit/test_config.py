@@ -66,7 +66,10 @@ def test_an_empty_file_takes_the_defaults(tmp_path: Path) -> None:
         ),
         ("[roles]\nkeyworker = ['a@x.org']\n", "roles.keyworker: follows from each partnership"),
         ("[roles]\nstaff = 'a@x.org'\n", "roles.staff: expected a list of strings, got 'a@x.org'"),
-        ("[email]\ntransport = 'pigeon'\n", "email.transport: must be 'maildir', 'smtp' or 'console', got 'pigeon'"),
+        (
+            "[email]\ntransport = 'pigeon'\n",
+            "email.transport: must be 'maildir', 'smtp' or 'console', got 'pigeon'",
+        ),
         ("[database]\nurl = ''\n", "database.url: must not be empty"),
         ("database = 'x'\n", "[database]: must be a table"),
         ("[database\n", "not valid TOML"),

@@ -1,4 +1,4 @@
-"""Settings through one typed parser: every problem at once, bounds, the environment for every key."""
+"""Settings through one typed parser: every problem at once, bounds, every key from the env."""
 
 from __future__ import annotations
 
