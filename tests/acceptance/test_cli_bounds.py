@@ -42,8 +42,9 @@ def test_a_moment_out_of_range_is_refused(
     run_cli: Callable[..., CliResult], db_url: str, moment: str
 ) -> None:
     assert_one_line(
-        run_cli("status", now=moment), 2, re.escape(f"--now: '{moment}' is outside the years")
-        + ".*"
+        run_cli("status", now=moment),
+        2,
+        re.escape(f"--now: '{moment}' is outside the years") + ".*",
     )
 
 
