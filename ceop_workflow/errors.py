@@ -9,6 +9,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 
+def printable(text: str) -> str:
+    """`text` with every unprintable character (newlines, lone surrogates) escaped, so that a
+    name from a file or a command line can neither forge a second line nor fail to print."""
+    return "".join(
+        c if c.isprintable() and not "\ud800" <= c <= "\udfff" else repr(c)[1:-1] for c in text
+    )
+
+
 class CeopWorkflowError(Exception):
     """Something ceop-workflow refuses to do, explained in one line."""
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import click
 
-from ceop_workflow.cli.app import App, fail, one_line
+from ceop_workflow.cli.app import App, fail
 from ceop_workflow.cli.daemon import daemon, status
 from ceop_workflow.cli.demo import demo
 from ceop_workflow.cli.notifications import notifications, outbox
@@ -24,7 +24,7 @@ from ceop_workflow.cli.records import contact, contribution, review
 from ceop_workflow.cli.report import report
 from ceop_workflow.cli.web import serve, token, user
 from ceop_workflow.cli.workflows import init, workflows
-from ceop_workflow.errors import CeopWorkflowError, ConfigError, DefinitionError
+from ceop_workflow.errors import CeopWorkflowError, ConfigError, DefinitionError, printable
 
 EXIT_OK, EXIT_INTERNAL, EXIT_USAGE = 0, 1, 2
 
@@ -79,7 +79,7 @@ def main(argv: list[str] | None = None) -> None:
     for arg in args:
         if any("\ud800" <= c <= "\udfff" for c in arg):
             # Bytes that are not UTF-8 arrive as lone surrogates; no name or value may hold one.
-            fail(f"argument '{one_line(arg)}' is not valid UTF-8 text")
+            fail(f"argument '{printable(arg)}' is not valid UTF-8 text")
             sys.exit(EXIT_USAGE)
     try:
         code = cli.main(args=args, prog_name="ceop-workflow", standalone_mode=False)

@@ -14,7 +14,7 @@ import click
 
 from ceop_workflow.clock import Clock, FixedClock, SystemClock
 from ceop_workflow.config import Settings, load_settings
-from ceop_workflow.errors import BadInput
+from ceop_workflow.errors import BadInput, printable
 from ceop_workflow.records import Records
 from ceop_workflow.service import Service
 from ceop_workflow.store.db import Database
@@ -125,11 +125,4 @@ def fail(message: str) -> None:
     Control characters and lone surrogates (from names people typed, or file contents) are
     escaped: a name can neither forge a second `error:` line nor make printing itself fail.
     """
-    print(f"error: {one_line(message)}", file=sys.stderr)
-
-
-def one_line(text: str) -> str:
-    """`text` with every unprintable character (newlines, lone surrogates) escaped."""
-    return "".join(
-        c if c.isprintable() and not "\ud800" <= c <= "\udfff" else repr(c)[1:-1] for c in text
-    )
+    print(f"error: {printable(message)}", file=sys.stderr)

@@ -24,7 +24,7 @@ from ceop_workflow.engine.registry import RELATIONAL_ROLES, Registry
 from ceop_workflow.engine.schema import shape_problems
 from ceop_workflow.engine.tiers import Tier
 from ceop_workflow.engine.timers import TimerChecks, TimerDef, check_timer
-from ceop_workflow.errors import DefinitionError
+from ceop_workflow.errors import DefinitionError, printable
 
 NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 SUBJECTS = ("organisation", "individual")
@@ -191,7 +191,8 @@ def check(raw: dict[str, Any], source: str, origin: str, vocabulary: Vocabulary)
         f"{origin}: {key}: {message}" for key, message in shape if not checker.covers(key)
     ]
     if problems or definition is None:
-        raise DefinitionError(problems)
+        # A key may hold any character: each problem stays one line wherever it is shown.
+        raise DefinitionError([printable(p) for p in problems])
     return definition
 
 

@@ -92,3 +92,15 @@ def test_workflows_schema_prints_the_schema(tmp_path: Path) -> None:
     target = tmp_path / "schema.json"
     assert run_cli_in(tmp_path, "workflows", "schema", "--output", str(target))[0] == 0
     assert json.loads(target.read_text(encoding="utf-8")) == json_schema()
+
+
+def test_validate_names_every_bad_file_of_the_corpus_in_one_run(tmp_path: Path) -> None:
+    bad = [*corpus("bad_shape"), *corpus("bad_rules")]
+    hostile = tmp_path / "utf16.toml"
+    hostile.write_bytes("[workflow]\n".encode("utf-16"))
+    code, out, err = run_cli_in(tmp_path, "workflows", "validate", *map(str, bad), str(hostile))
+    assert (code, out, "Traceback" in err, "internal error" in err) == (2, "", False, False)
+    lines = err.splitlines()
+    named = {line.split(": ")[1] for line in lines}
+    assert named == {str(p) for p in [*bad, hostile]}
+    assert all(line.startswith("error: ") for line in lines)
