@@ -9,6 +9,7 @@ second pass checks what the shape cannot say (names that refer to each other, th
 from __future__ import annotations
 
 import reprlib
+from functools import cache
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import (
@@ -198,7 +199,12 @@ class DefinitionFile(_Strict):
     transitions: list[Transition] = []
 
 
-_ADAPTER = TypeAdapter(DefinitionFile)
+@cache
+def _adapter() -> TypeAdapter[DefinitionFile]:
+    # Built on first use: a command that never checks a definition does not pay for it.
+    return TypeAdapter(DefinitionFile)
+
+
 _TAGS = {"every", "after", "idle", "before"}
 _short = reprlib.Repr()
 _short.maxstring = 40
@@ -208,7 +214,7 @@ _short.maxlevel = 2
 
 def json_schema() -> dict[str, Any]:
     """The JSON Schema (draft 2020-12) of a definition file, for editors and other tools."""
-    schema = _ADAPTER.json_schema()
+    schema = _adapter().json_schema()
     return {"$schema": "https://json-schema.org/draft/2020-12/schema", **schema}
 
 
@@ -219,7 +225,7 @@ def shape_problems(raw: object) -> list[tuple[str, str]]:
     those failures are joined into one problem.
     """
     try:
-        _ADAPTER.validate_python(raw)
+        _adapter().validate_python(raw)
     except ValidationError as exc:
         found: dict[str, tuple[list[str], object]] = {}
         for error in exc.errors(include_url=False):
