@@ -163,7 +163,18 @@ class WebSettings:
             address = ipaddress.ip_address(client)
         except ValueError:  # a test client's name, a unix socket: only an exact entry trusts it
             return client in self.proxies
-        return any(address in ipaddress.ip_network(p, strict=False) for p in self.proxies)
+        return any(address in network for network in _networks_of(self.proxies))
+
+
+def _networks_of(entries: frozenset[str]) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    # Loading checked every entry; an object built in code may hold a host name: it trusts none.
+    networks = []
+    for entry in entries:
+        try:
+            networks.append(ipaddress.ip_network(entry, strict=False))
+        except ValueError:
+            continue
+    return networks
 
 
 @dataclass(frozen=True)
