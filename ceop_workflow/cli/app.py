@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
@@ -132,3 +133,14 @@ def fail(message: str) -> None:
     escaped: a name can neither forge a second `error:` line nor make printing itself fail.
     """
     print(f"error: {printable(message)}", file=sys.stderr)
+
+
+def parse_pairs(pairs: tuple[str, ...], option: str) -> dict[str, list[str]]:
+    """KEY=VALUE options into lists of values per key (a key may repeat)."""
+    values: dict[str, list[str]] = defaultdict(list)
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise BadInput(f"{option} {pair!r}: expected KEY=VALUE")
+        values[key.strip()].append(value)
+    return dict(values)
