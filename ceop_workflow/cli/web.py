@@ -18,7 +18,11 @@ def _accounts(app: App) -> Accounts:
 
 @click.command()
 @click.option("--host", help="Address to listen on (default: web.host in config.toml).")
-@click.option("--port", type=int, help="Port to listen on (default: web.port in config.toml).")
+@click.option(
+    "--port",
+    type=click.IntRange(1, 65535),
+    help="Port to listen on (default: web.port in config.toml).",
+)
 @log_format_option
 @pass_app
 def serve(app: App, host: str | None, port: int | None, log_format: str) -> None:
