@@ -51,6 +51,24 @@ class CommitteeSettings:
 
 
 @dataclass(frozen=True)
+class StrategySettings:
+    """Thresholds of the failure signs (strategy section 4) and the benefits each level promises
+    (section 2.3), as the Head of Partnerships sets them."""
+
+    quiet_months: int = 3
+    unresourced_days: int = 90
+    benefits_strategic_partner: tuple[str, ...] = ()
+    benefits_partner: tuple[str, ...] = ()
+    benefits_associate: tuple[str, ...] = ()
+    benefits_contributor: tuple[str, ...] = ()
+
+    def benefits_for(self, tier: str | None) -> tuple[str, ...]:
+        """The benefits a tier promises (none for a tier not listed, e.g. Ambassador)."""
+        value = getattr(self, f"benefits_{tier}", ()) if tier else ()
+        return tuple(value)
+
+
+@dataclass(frozen=True)
 class EmailSettings:
     """How messages leave the outbox. The SMTP password is only ever read from the environment."""
 
@@ -124,6 +142,7 @@ class Settings:
     database: DatabaseSettings = DatabaseSettings()
     general: GeneralSettings = GeneralSettings()
     committee: CommitteeSettings = CommitteeSettings()
+    strategy: StrategySettings = StrategySettings()
     email: EmailSettings = EmailSettings()
     daemon: DaemonSettings = DaemonSettings()
     web: WebSettings = WebSettings()
@@ -161,6 +180,7 @@ _SECTIONS: dict[str, type] = {
     "database": DatabaseSettings,
     "general": GeneralSettings,
     "committee": CommitteeSettings,
+    "strategy": StrategySettings,
     "email": EmailSettings,
     "daemon": DaemonSettings,
     "web": WebSettings,

@@ -21,6 +21,7 @@ from ceop_workflow.cli.demo import demo
 from ceop_workflow.cli.notifications import notifications, outbox
 from ceop_workflow.cli.partnerships import fire, keyworker, partner, partnership
 from ceop_workflow.cli.records import contact, contribution, review
+from ceop_workflow.cli.register import register
 from ceop_workflow.cli.report import report
 from ceop_workflow.cli.web import serve, token, user
 from ceop_workflow.cli.workflows import init, workflows
@@ -60,6 +61,7 @@ for command in (
     contact,
     review,
     contribution,
+    register,
     daemon,
     status,
     report,

@@ -38,6 +38,10 @@ def _business_case() -> dict[str, object]:
             "Promote Report Abuse inside the app",
             "Share anonymised trend data each quarter",
         ],
+        "targets": [
+            {"key": "report_abuse_reach", "title": "Report Abuse reaches 2 million young users"},
+            {"key": "trend_data", "title": ""},
+        ],
         "benefits": "Reach 2 million young users with Thinkuknow messages.",
         "resources": "One embedded analyst, two days a week, for a year.",
         "author": "sam.keyworker@ceop.example",
