@@ -18,6 +18,7 @@ from sqlalchemy.orm.attributes import flag_modified
 from ceop_workflow.catalog import Catalog
 from ceop_workflow.clock import Clock
 from ceop_workflow.config import SYSTEM_ACTOR, Settings
+from ceop_workflow.engine.cadence import financial_year_label
 from ceop_workflow.engine.context import (
     BusinessCaseView,
     DecisionView,
@@ -25,7 +26,6 @@ from ceop_workflow.engine.context import (
     PartnershipView,
     PlanView,
 )
-from ceop_workflow.engine.cadence import financial_year_label
 from ceop_workflow.engine.definitions import Definition
 from ceop_workflow.engine.fields import parse_data, to_json
 from ceop_workflow.engine.machine import Outcome

@@ -70,6 +70,12 @@ def live_targets(session: Session, year: str) -> PlanTargets:
     return PlanTargets(year, {key: title for key, title in rows})
 
 
+def _check_criteria(criteria: Sequence[str]) -> None:
+    unknown = sorted(set(criteria) - set(CRITERIA))
+    if unknown:
+        raise BadInput(f"unknown criterion {unknown[0]!r}; criteria: {', '.join(CRITERIA)}")
+
+
 def _row(item: PlanItem) -> dict[str, Any]:
     return {
         "year": item.financial_year,
@@ -137,9 +143,7 @@ class Register:
             raise BadInput(f"key {key!r}: lower-case letters, digits and _, starting with a letter")
         if not title.strip():
             raise BadInput(f"key {key!r}: a title is needed")
-        unknown = sorted(set(criteria) - set(CRITERIA))
-        if unknown:
-            raise BadInput(f"unknown criterion {unknown[0]!r}; criteria: {', '.join(CRITERIA)}")
+        _check_criteria(criteria)
         if (item_kind is ItemKind.TARGET) != (parent is not None):
             raise BadInput("a target names its objective with --objective; nothing else does")
         now = self.clock.now()
@@ -193,9 +197,7 @@ class Register:
             if rank is not None:
                 item.rank = rank
             if criteria is not None:
-                unknown = sorted(set(criteria) - set(CRITERIA))
-                if unknown:
-                    raise BadInput(f"unknown criterion {unknown[0]!r}; criteria: {', '.join(CRITERIA)}")
+                _check_criteria(criteria)
                 item.criteria = list(criteria)
             if retire:
                 item.retired = True

@@ -7,7 +7,7 @@ import json
 from collections.abc import Callable
 
 from tests.lifecycle import HEAD, KEYWORKER, MANAGER, TEAM
-from tests.support import CliResult, T0, db_snapshot
+from tests.support import T0, CliResult, db_snapshot
 
 TITLE = "Report Abuse reaches 2 million young users"
 
