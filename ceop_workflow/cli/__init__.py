@@ -16,6 +16,7 @@ from pathlib import Path
 import click
 
 from ceop_workflow.cli.app import App, fail
+from ceop_workflow.cli.cases import case
 from ceop_workflow.cli.daemon import daemon, status
 from ceop_workflow.cli.demo import demo
 from ceop_workflow.cli.notifications import notifications, outbox
@@ -62,6 +63,7 @@ for command in (
     review,
     contribution,
     register,
+    case,
     daemon,
     status,
     report,

@@ -102,6 +102,10 @@ def _stale(last_contact: str) -> dict[str, object]:
     }
 
 
+def _contact(kind: str, note: str = "Disputed the terms of the data sharing.") -> dict[str, str]:
+    return {"kind": kind, "by": "alex.staff@ceop.example", "at": "2025-11-20 14:30", "note": note}
+
+
 def sample_contexts() -> dict[str, list[dict[str, object]]]:
     """For each message name, one or more contexts it must render with."""
     partnership = sample_partnership
@@ -169,6 +173,19 @@ def sample_contexts() -> dict[str, list[dict[str, object]]]:
                 "link": "",
             },
         ],
+        "difficult_interaction": [
+            *_with_and_without_link(
+                {"partnership": partnership(), "contact": _contact("difficult_interaction")}
+            ),
+            {
+                "partnership": partnership(),
+                "contact": _contact("difficult_interaction", note=""),
+                "link": "",
+            },
+        ],
+        "contact_logged": _with_and_without_link(
+            {"partnership": partnership(), "contact": _contact("meeting")}
+        ),
         "renewal_coming_up": _with_and_without_link(
             {
                 "partnership": partnership(),

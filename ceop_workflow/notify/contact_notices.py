@@ -1,0 +1,76 @@
+"""Emails a contact sends: the team is informed of visits and correspondence (strategy §6).
+
+A `difficult_interaction` opens a case and sends one email to the Partnerships Team and the
+keyworker. Any other contact logged by someone other than the keyworker tells the keyworker.
+An escalation closes the open case. All in the transaction of the change that causes them.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from ceop_workflow.config import Settings
+from ceop_workflow.engine.context import FireContext
+from ceop_workflow.engine.definitions import Definition
+from ceop_workflow.engine.machine import Outcome
+from ceop_workflow.links import link_for
+from ceop_workflow.notify.context import partnership_context
+from ceop_workflow.notify.message import domain_of
+from ceop_workflow.notify.outbox import enqueue
+from ceop_workflow.notify.recipients import resolve
+from ceop_workflow.store.models import Contact, Partnership
+from ceop_workflow.strategy.cases import CASE_KIND, close_cases, open_case
+
+ESCALATE = "escalate"
+
+
+class ContactNotices:
+    """A service listener for contacts (and the escalation that closes a case)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    def transitioned(
+        self,
+        session: Session,
+        partnership: Partnership,
+        definition: Definition,
+        outcome: Outcome,
+        ctx: FireContext,
+    ) -> None:
+        """An escalation takes the open case (if any) to the Head of Partnerships: closed."""
+        if outcome.moved and ctx.trigger == ESCALATE:
+            reason = str(ctx.data.get("reason") or "escalated")
+            close_cases(session, partnership, ctx.now, ctx.actor, "escalated", reason)
+
+    def recorded(self, session: Session, partnership: Partnership, kind: str, row: object) -> None:
+        """Open a case and tell team and keyworker, or tell the keyworker of another's contact."""
+        if kind != "contact" or not isinstance(row, Contact):
+            return
+        difficult = row.kind == CASE_KIND
+        if difficult:
+            open_case(session, partnership, row.at, row.by, row.note)
+            template, roles = "difficult_interaction", ["partnerships_team", "keyworker"]
+        elif row.by != partnership.keyworker:
+            template, roles = "contact_logged", ["keyworker"]
+        else:
+            return
+        enqueue(
+            session,
+            template=template,
+            recipients=resolve(self.settings, roles, partnership),
+            context={
+                "partnership": partnership_context(partnership),
+                "link": link_for(self.settings, partnership.id),
+                "contact": {
+                    "kind": row.kind,
+                    "by": row.by,
+                    "at": row.at.astimezone(self.settings.tz).strftime("%Y-%m-%d %H:%M"),
+                    "note": row.note or "",
+                },
+            },
+            dedupe_key=f"contact:{row.id}:{template}",
+            now=row.at,
+            partnership_id=partnership.id,
+            domain=domain_of(self.settings.email.from_address),
+        )
