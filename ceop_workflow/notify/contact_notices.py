@@ -22,6 +22,25 @@ from ceop_workflow.store.models import Contact, Partnership
 from ceop_workflow.strategy.cases import CASE_KIND, close_cases, open_case
 
 ESCALATE = "escalate"
+# Who each contact notice goes to.
+ROLES = {
+    "difficult_interaction": ("partnerships_team", "keyworker"),
+    "contact_logged": ("keyworker",),
+}
+
+
+def contact_context(settings: Settings, p: Partnership, contact: Contact) -> dict[str, object]:
+    """The context of `difficult_interaction` and `contact_logged` (notifications/README.md)."""
+    return {
+        "partnership": partnership_context(p),
+        "link": link_for(settings, p.id),
+        "contact": {
+            "kind": contact.kind,
+            "by": contact.by,
+            "at": contact.at.astimezone(settings.tz).strftime("%Y-%m-%d %H:%M"),
+            "note": contact.note or "",
+        },
+    }
 
 
 class ContactNotices:
@@ -50,25 +69,16 @@ class ContactNotices:
         difficult = row.kind == CASE_KIND
         if difficult:
             open_case(session, partnership, row.at, row.by, row.note)
-            template, roles = "difficult_interaction", ["partnerships_team", "keyworker"]
+            template = "difficult_interaction"
         elif row.by != partnership.keyworker:
-            template, roles = "contact_logged", ["keyworker"]
+            template = "contact_logged"
         else:
             return
         enqueue(
             session,
             template=template,
-            recipients=resolve(self.settings, roles, partnership),
-            context={
-                "partnership": partnership_context(partnership),
-                "link": link_for(self.settings, partnership.id),
-                "contact": {
-                    "kind": row.kind,
-                    "by": row.by,
-                    "at": row.at.astimezone(self.settings.tz).strftime("%Y-%m-%d %H:%M"),
-                    "note": row.note or "",
-                },
-            },
+            recipients=resolve(self.settings, ROLES[template], partnership),
+            context=contact_context(self.settings, partnership, row),
             dedupe_key=f"contact:{row.id}:{template}",
             now=row.at,
             partnership_id=partnership.id,

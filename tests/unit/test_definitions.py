@@ -136,7 +136,8 @@ def test_an_unknown_state_is_named(old: str, new: str, expected: str) -> None:
         (
             '"not_core_policing"',
             '"os.path.isdir"',
-            "transitions[0].guards: unknown guard 'os.path.isdir'; known: commitment_fits_tier",
+            "transitions[0].guards: unknown guard 'os.path.isdir'; known: clearance_explained, "
+            "commitment_fits_tier",
         ),
         (
             '"record_decision"',
