@@ -263,6 +263,8 @@ class Service(Queries):
             if partner is None:
                 raise NotFound(f"no partner with id {partner_id}")
             definition = self.catalog.latest(session, workflow).definition
+            if definition.subject == "initiative":
+                raise BadInput(f"workflow {workflow!r} is for initiatives: `initiative add`")
             if (definition.subject == "individual") != partner.individual:
                 raise BadInput(
                     f"workflow {workflow!r} is for {definition.subject}s; {partner.name!r} is "

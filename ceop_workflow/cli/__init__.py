@@ -19,6 +19,7 @@ from ceop_workflow.cli.app import App, fail
 from ceop_workflow.cli.cases import case
 from ceop_workflow.cli.daemon import daemon, status
 from ceop_workflow.cli.demo import demo
+from ceop_workflow.cli.initiatives import initiative
 from ceop_workflow.cli.notifications import notifications, outbox
 from ceop_workflow.cli.partnerships import fire, keyworker, partner, partnership
 from ceop_workflow.cli.records import contact, contribution, review
@@ -64,6 +65,7 @@ for command in (
     contribution,
     register,
     case,
+    initiative,
     daemon,
     status,
     report,

@@ -21,7 +21,7 @@ from ceop_workflow.engine.timers import TimerChecks, TimerDef, check_timer
 from ceop_workflow.errors import DefinitionError
 
 NAME = re.compile(r"^[a-z][a-z0-9_]*$")
-SUBJECTS = ("organisation", "individual")
+SUBJECTS = ("organisation", "individual", "initiative")
 
 WORKFLOW_KEYS = {"name", "version", "initial", "description", "subject"}
 STATE_KEYS = {"description", "terminal", "timers"}

@@ -62,6 +62,11 @@ def _headline(m: MonthlyMeasures) -> list[str]:
 def _attention(m: MonthlyMeasures) -> list[str]:
     lines = ["", f"Needs attention ({m.attention_count})"]
     lines += _section(
+        "  Signs of failure (strategy section 4)",
+        [f"    {_clean(sign.text)}" for sign in m.failure_signs],
+        "  none",
+    )
+    lines += _section(
         "  Overdue reviews",
         _table(
             [
