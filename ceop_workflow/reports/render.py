@@ -57,8 +57,9 @@ def measures_to_dict(measures: MonthlyMeasures) -> dict[str, Any]:
     direction], reviews {due, done, overdue_count, overdue [partner, kind, due_on,
     days_overdue, keyworker]}, stale_engagements [partner, tier, keyworker, last_contact,
     days_idle, limit_days], open_escalations [partner, since, reason, owner], leads_waiting
-    [name, since, days_waiting, referred_by], failure_signs [kind, subject, detail], trend [month, met, reviewed, share,
-    funding_in_month]. New keys may be added within a schema version; none change meaning.
+    [name, since, days_waiting, referred_by], failure_signs [kind, subject, detail], trend
+    [month, met, reviewed, share, funding_in_month]. New keys may be added within a schema
+    version; none change meaning.
     """
     m, objectives, funding, reviews = (
         measures,
