@@ -74,6 +74,7 @@ def test_the_shipped_definitions_validate_against_the_shipped_roles() -> None:
     definitions = load_folder(WORKFLOWS, vocabulary)
     assert sorted((d.name, d.version) for d in definitions) == [
         ("ambassador", 1),
+        ("initiative", 1),
         ("partnership", 1),
     ]
     partnership = next(d for d in definitions if d.name == "partnership")
