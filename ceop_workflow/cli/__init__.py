@@ -16,7 +16,7 @@ from pathlib import Path
 import click
 
 from ceop_workflow.cli.app import App, fail
-from ceop_workflow.cli.cases import case
+from ceop_workflow.cli.cases import benefits, case
 from ceop_workflow.cli.daemon import daemon, status
 from ceop_workflow.cli.demo import demo
 from ceop_workflow.cli.initiatives import initiative
@@ -65,6 +65,7 @@ for command in (
     contribution,
     register,
     case,
+    benefits,
     initiative,
     daemon,
     status,

@@ -1,4 +1,5 @@
-"""`case`: the Partnerships Team's open cases of difficult interactions with partners."""
+"""`case`: the Partnerships Team's open cases of difficult interactions with partners; and
+`benefits gaps`: what the committee sees of benefits promised and not delivered."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import click
 
 from ceop_workflow.cli.app import App, emit, pass_app, table
 from ceop_workflow.cli.partnerships import JSON
+from ceop_workflow.strategy.benefits import benefit_gaps
 from ceop_workflow.strategy.cases import Cases
 
 
@@ -37,3 +39,22 @@ def case_resolve(app: App, partnership_id: int, by: str, resolution: str) -> Non
     """Close a partnership's open case (an escalation closes it too)."""
     _cases(app).resolve(partnership_id, by, resolution)
     click.echo(f"#{partnership_id}: case resolved")
+
+
+@click.group()
+def benefits() -> None:
+    """The benefits each level of commitment promises, and whether they were delivered."""
+
+
+@benefits.command("gaps")
+@JSON
+@pass_app
+def benefits_gaps(app: App, as_json: bool) -> None:
+    """Promised benefits the latest annual review did not find delivered, or did not record."""
+    rows = benefit_gaps(app.service.settings, app.service.db)
+    flat = [
+        {"partnership": r["partnership"], "partner": r["partner"], "tier": r["tier"]} | g
+        for r in rows
+        for g in r["gaps"]
+    ]
+    emit(rows, as_json, table(flat, ["partnership", "partner", "tier", "benefit", "status"]))
