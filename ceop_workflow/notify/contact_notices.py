@@ -2,7 +2,8 @@
 
 A `difficult_interaction` opens a case and sends one email to the Partnerships Team and the
 keyworker. Any other contact logged by someone other than the keyworker tells the keyworker.
-An escalation closes the open case. All in the transaction of the change that causes them.
+Escalating or resolving an escalation closes the open case. All in the transaction of the
+change that causes them.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ from ceop_workflow.notify.recipients import resolve
 from ceop_workflow.store.models import Contact, Partnership
 from ceop_workflow.strategy.cases import CASE_KIND, close_cases, open_case
 
-ESCALATE = "escalate"
+# Firings that close an open case: escalating it, or resolving an escalation.
+CLOSING = {"escalate": "escalated", "resolve": "resolved"}
 # Who each contact notice goes to.
 ROLES = {
     "difficult_interaction": ("partnerships_team", "keyworker"),
@@ -57,10 +59,12 @@ class ContactNotices:
         outcome: Outcome,
         ctx: FireContext,
     ) -> None:
-        """An escalation takes the open case (if any) to the Head of Partnerships: closed."""
-        if outcome.moved and ctx.trigger == ESCALATE:
-            reason = str(ctx.data.get("reason") or "escalated")
-            close_cases(session, partnership, ctx.now, ctx.actor, "escalated", reason)
+        """Escalating (the case goes to the Head of Partnerships) or resolving an escalation
+        closes the open case, if any."""
+        how = CLOSING.get(ctx.trigger)
+        if outcome.moved and how is not None:
+            note = str(ctx.data.get("reason") or ctx.data.get("resolution") or how)
+            close_cases(session, partnership, ctx.now, ctx.actor, how, note)
 
     def recorded(self, session: Session, partnership: Partnership, kind: str, row: object) -> None:
         """Open a case and tell team and keyworker, or tell the keyworker of another's contact."""

@@ -4,7 +4,8 @@
   ending with the report month, without a new initiative (or without a new partner).
 - Projects un-resourced: an initiative still open, with no partnership resourcing it, older
   than `unresourced_days`.
-- Partners dissatisfied: a review in the month recorded negative feedback from the partner.
+- Partners dissatisfied: a review in the month recorded negative feedback from the partner, or
+  staff logged a difficult interaction with them.
 - Partnerships floundering: stale engagement, counted by tier.
 
 Pure code: `reports.signs_store` reads the facts from the database.
@@ -47,11 +48,13 @@ class OpenInitiative:
 
 @dataclass(frozen=True)
 class NegativeFeedback:
-    """A review in the month that recorded the partner's feedback as negative."""
+    """A review in the month that recorded the partner's feedback as negative, or (when
+    `difficult`) a difficult interaction logged with the partner in the month."""
 
     partner: str
     received: date
     feedback: str
+    difficult: bool = False
 
 
 def quiet_run(month: date, starts: Iterable[date], first_month: date) -> tuple[int, date | None]:
@@ -101,8 +104,10 @@ def failure_signs(
             detail = f"un-resourced for {age} days (since {i.started:%d %B %Y}; owner {i.owner})"
             signs.append(FailureSign("unresourced_initiative", i.title, detail))
     for f in negative_feedback:
-        detail = f"negative feedback on {f.received:%d %B %Y}: {f.feedback}"
-        signs.append(FailureSign("negative_feedback", f.partner, detail))
+        what = "difficult interaction" if f.difficult else "negative feedback"
+        detail = f"{what} on {f.received:%d %B %Y}: {f.feedback}"
+        kind = "difficult_interaction" if f.difficult else "negative_feedback"
+        signs.append(FailureSign(kind, f.partner, detail))
     by_tier: dict[str, list[str]] = defaultdict(list)
     for s in stale:
         by_tier[s.tier.label].append(s.partner)

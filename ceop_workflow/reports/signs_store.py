@@ -17,8 +17,9 @@ from ceop_workflow.reports.signs import (
     OpenInitiative,
     failure_signs,
 )
-from ceop_workflow.store.models import AuditEntry, Partner, Partnership, Review
+from ceop_workflow.store.models import AuditEntry, Contact, Partner, Partnership, Review
 from ceop_workflow.store.strategy import Initiative, InitiativeEvent, InitiativeLink
+from ceop_workflow.strategy.cases import CASE_KIND
 
 
 def load_signs(
@@ -98,4 +99,13 @@ def _negative(session: Session, w: Window) -> list[NegativeFeedback]:
         .where(Review.feedback_negative.is_(True), Review.at >= w.start, Review.at < w.end)
         .order_by(Review.at, Review.id)
     )
-    return [NegativeFeedback(name, w.local(at), feedback or "") for name, at, feedback in rows]
+    found = [NegativeFeedback(name, w.local(at), feedback or "") for name, at, feedback in rows]
+    difficult = session.execute(
+        select(Partner.name, Contact.at, Contact.note)
+        .join(Partnership, Partnership.id == Contact.partnership_id)
+        .join(Partner, Partner.id == Partnership.partner_id)
+        .where(Contact.kind == CASE_KIND, Contact.at >= w.start, Contact.at < w.end)
+        .order_by(Contact.at, Contact.id)
+    )
+    found += [NegativeFeedback(n, w.local(at), note or "", True) for n, at, note in difficult]
+    return sorted(found, key=lambda f: f.received)
