@@ -80,3 +80,34 @@ def test_a_business_case_cites_registered_targets_only(
         (HEAD, "add", "data_analysts"),
         (HEAD, "retire", "teacher_training"),
     ]
+
+
+def test_a_difficult_interaction_through_the_cli(
+    run_cli: Callable[..., CliResult], db_url: str
+) -> None:
+    partner = _ok(run_cli, "partner", "add", "Example Mobile").strip()
+    pid = _ok(
+        run_cli, "partnership", "create", partner, "--workflow", "partnership",
+        "--keyworker", KEYWORKER, "--manager", MANAGER,
+    ).strip()  # fmt: skip
+    _ok(
+        run_cli, "contact", "log", pid, "--kind", "difficult_interaction",
+        "--by", "alex.staff@ceop.example", "--note", "Angry about the embargo",
+    )  # fmt: skip
+    outbox = json.loads(_ok(run_cli, "outbox", "list", "--json"))
+    mails = [m for m in outbox if m["template"] in {"difficult_interaction", "contact_logged"}]
+    assert [(m["template"], m["recipients"]) for m in mails] == [
+        ("difficult_interaction", [HEAD, TEAM, KEYWORKER])
+    ]
+    cases = json.loads(_ok(run_cli, "case", "list", "--json"))
+    assert [(c["partnership"], c["note"]) for c in cases] == [(int(pid), "Angry about the embargo")]
+    out = _ok(run_cli, "case", "resolve", pid, "--by", HEAD, "--resolution", "Apologised")
+    assert out == f"#{pid}: case resolved\n"
+    assert json.loads(_ok(run_cli, "case", "list", "--json")) == []
+    history = json.loads(_ok(run_cli, "partnership", "history", pid, "--json"))
+    assert [(h["trigger"], h["actor"]) for h in history if h["trigger"].startswith("case_")] == [
+        ("case_opened", "alex.staff@ceop.example"),
+        ("case_resolved", HEAD),
+    ]
+    code, _, err = run_cli("case", "resolve", pid, "--by", HEAD, "--resolution", "x", now=T0)
+    assert (code, err) == (3, f"error: partnership {pid} has no open difficult-interaction case\n")
