@@ -45,6 +45,7 @@ from ceop_workflow.reports.periods import (
     next_month,
 )
 from ceop_workflow.reports.signs_store import load_signs
+from ceop_workflow.reports.targets import target_delivery
 from ceop_workflow.store.models import (
     AuditEntry,
     BusinessCase,
@@ -99,6 +100,7 @@ def compute_measures(
         leads_waiting=figures.leads_waiting(book, window),
         trend=_trend(book, window, trend_start),
         failure_signs=signs,
+        targets=target_delivery(session, book, window),
     )
 
 

@@ -26,6 +26,7 @@ from ceop_workflow.reports.periods import (
 
 if TYPE_CHECKING:  # signs builds on these measures; only the type is needed here
     from ceop_workflow.reports.signs import FailureSign
+    from ceop_workflow.reports.targets import TargetDelivery
 
 # The strategy's two headline targets (section 3): 70 percent of partnerships meeting all their
 # objectives, and more than £1m of funding and resource raised a year.
@@ -322,6 +323,8 @@ class MonthlyMeasures:
     trend: tuple[TrendPoint, ...] = ()
     # Signs of a failing strategy (section 4), from `reports.signs`.
     failure_signs: tuple[FailureSign, ...] = ()
+    # Delivery of the register's targets through partnerships, from `reports.targets`.
+    targets: tuple[TargetDelivery, ...] = ()
 
     def __post_init__(self) -> None:
         _first_of_month(self.month, "the report month")

@@ -57,7 +57,8 @@ def measures_to_dict(measures: MonthlyMeasures) -> dict[str, Any]:
     direction], reviews {due, done, overdue_count, overdue [partner, kind, due_on,
     days_overdue, keyworker]}, stale_engagements [partner, tier, keyworker, last_contact,
     days_idle, limit_days], open_escalations [partner, since, reason, owner], leads_waiting
-    [name, since, days_waiting, referred_by], failure_signs [kind, subject, detail], trend
+    [name, since, days_waiting, referred_by], targets [key, title, objective, partnerships,
+    initiatives, served], failure_signs [kind, subject, detail], trend
     [month, met, reviewed, share, funding_in_month]. New keys may be added within a schema
     version; none change meaning.
     """
@@ -172,6 +173,17 @@ def measures_to_dict(measures: MonthlyMeasures) -> dict[str, Any]:
                 "referred_by": w.referred_by,
             }
             for w in m.leads_waiting
+        ],
+        "targets": [
+            {
+                "key": t.key,
+                "title": t.title,
+                "objective": t.objective,
+                "partnerships": list(t.partnerships),
+                "initiatives": list(t.initiatives),
+                "served": t.served,
+            }
+            for t in m.targets
         ],
         "failure_signs": [
             {"kind": f.kind, "subject": f.subject, "detail": f.detail} for f in m.failure_signs

@@ -160,6 +160,20 @@ def render_text(measures: MonthlyMeasures) -> str:
         "none this month",
     )
     lines += _section(
+        "Delivery of objectives and targets through partnerships",
+        _table(
+            [
+                (
+                    _clean(t.key),
+                    ", ".join(_clean(n) for n in t.partnerships) or "NO PARTNERSHIP SERVES IT",
+                    f"{len(t.initiatives)} initiative(s)",
+                )
+                for t in m.targets
+            ]
+        ),
+        "no targets registered for the year",
+    )
+    lines += _section(
         "Partner feedback",
         _table(
             [(fmt.day_label(f.received), _clean(f.partner), _clean(f.summary)) for f in m.feedback]

@@ -14,7 +14,17 @@ from ceop_workflow.reports.mailing import queue_monthly_report
 from ceop_workflow.reports.render import measures_to_dict, render_html, render_text
 from ceop_workflow.store.models import OutboxMessage
 from ceop_workflow.strategy.initiatives import Initiatives
-from tests.lifecycle import HEAD, KEYWORKER, new_partnership
+from ceop_workflow.strategy.register import Register
+from tests.lifecycle import (
+    HEAD,
+    KEYWORKER,
+    MEMBER_A,
+    TEAM,
+    TO_COMMITTEE,
+    Step,
+    new_partnership,
+    walk,
+)
 from tests.support import Core
 
 LONDON = ZoneInfo("Europe/London")
@@ -98,3 +108,34 @@ def test_an_initiative_left_without_resources_is_a_sign(build: Callable[..., Cor
         f"Safer apps: un-resourced for 120 days (since 02 April 2007; owner {KEYWORKER})"
     ]
     assert initiatives.history(waiting)[0]["trigger"] == "create"
+
+
+def test_the_report_shows_delivery_of_each_target(build: Callable[..., Core]) -> None:
+    core = build(now=london("2007-04-02T10:00"))
+    register = Register(core.settings, core.database, core.clock)
+    register.add("objective", "protect", "Protect children", actor=HEAD)
+    register.add("target", "reach", "Reach 1m children", actor=HEAD, parent="protect")
+    register.add("target", "training", "Train 500 teachers", actor=HEAD, parent="protect")
+    pid = new_partnership(core.service, "Example Mobile")
+    case = {"title": "Safety", "objectives": "reach", "core_policing": "no"}
+    walk(
+        core.service,
+        pid,
+        [
+            TO_COMMITTEE[0],
+            Step("submit_to_committee", KEYWORKER, "committee_review", case),
+            Step("approve", MEMBER_A, "tier_assignment"),
+            Step("assign_tier", TEAM, "active", {"tier": "Associate", "start": "2007-04-02"}),
+        ],
+    )
+    initiatives = Initiatives(core.settings, core.database, core.clock, core.service.catalog)
+    initiatives.add("Teacher packs", targets=["training"], owner=KEYWORKER, actor=HEAD)
+    core.clock.advance_to(london("2007-05-02T10:00"))
+    april = core.service.measures(date(2007, 4, 1))
+    assert [(t.key, t.partnerships, t.initiatives, t.served) for t in april.targets] == [
+        ("reach", ("Example Mobile",), (), True),
+        ("training", (), ("Teacher packs",), False),
+    ]
+    text = render_text(april)
+    assert "training  NO PARTNERSHIP SERVES IT  1 initiative(s)" in text
+    assert "No partnership serves it" in render_html(april)
