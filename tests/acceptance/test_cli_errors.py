@@ -171,7 +171,7 @@ def test_a_second_decision_by_one_member(
         ),
         (
             ["workflows", "show", "partnrship"],
-            r"no workflow named 'partnrship' is loaded; loaded: ambassador, partnership "
+            r"no workflow named 'partnrship' is loaded; loaded: ambassador, initiative, partnership "
             r"\(add it to the workflows folder and run `ceop-workflow init`\)",
         ),
     ],
