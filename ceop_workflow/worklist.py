@@ -28,7 +28,7 @@ from ceop_workflow.store.models import (
     Partnership,
     Review,
 )
-from ceop_workflow.strategy.cases import CASE_KIND
+from ceop_workflow.store.strategy import CASE_KIND
 from ceop_workflow.strategy.cases import LIVE as LIVE_CASE
 from ceop_workflow.views import iso, partnership_summary
 

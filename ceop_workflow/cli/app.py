@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
@@ -109,3 +110,14 @@ def table(rows: list[dict[str, Any]], columns: list[str]) -> str:
 def fail(message: str) -> None:
     """Print a one-line error to stderr."""
     print(f"error: {message}", file=sys.stderr)
+
+
+def parse_pairs(pairs: tuple[str, ...], option: str) -> dict[str, list[str]]:
+    """KEY=VALUE options into lists of values per key (a key may repeat)."""
+    values: dict[str, list[str]] = defaultdict(list)
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise BadInput(f"{option} {pair!r}: expected KEY=VALUE")
+        values[key.strip()].append(value)
+    return dict(values)

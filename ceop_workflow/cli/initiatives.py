@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
-from ceop_workflow.cli.app import App, emit, pass_app, table
-from ceop_workflow.cli.partnerships import JSON, parse_pairs
+from ceop_workflow.cli.app import App, emit, parse_pairs, pass_app, table
+from ceop_workflow.cli.partnerships import JSON
 from ceop_workflow.strategy.initiatives import Initiatives
 
 

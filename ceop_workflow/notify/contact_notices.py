@@ -20,7 +20,8 @@ from ceop_workflow.notify.message import domain_of
 from ceop_workflow.notify.outbox import enqueue
 from ceop_workflow.notify.recipients import resolve
 from ceop_workflow.store.models import Contact, Partnership
-from ceop_workflow.strategy.cases import CASE_KIND, close_cases, open_case
+from ceop_workflow.store.strategy import CASE_KIND
+from ceop_workflow.strategy.cases import close_cases, open_case
 
 # Firings that close an open case: escalating it, or resolving an escalation.
 CLOSING = {"escalate": "escalated", "resolve": "resolved"}

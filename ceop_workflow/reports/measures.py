@@ -25,8 +25,7 @@ from ceop_workflow.reports.periods import (
 )
 
 if TYPE_CHECKING:  # signs builds on these measures; only the type is needed here
-    from ceop_workflow.reports.signs import FailureSign
-    from ceop_workflow.reports.targets import TargetDelivery
+    from ceop_workflow.reports.signs import FailureSign, TargetDelivery
 
 # The strategy's two headline targets (section 3): 70 percent of partnerships meeting all their
 # objectives, and more than £1m of funding and resource raised a year.

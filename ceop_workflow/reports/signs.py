@@ -6,7 +6,7 @@
   than `unresourced_days`.
 - Partners dissatisfied: a review in the month recorded negative feedback from the partner, or
   staff logged a difficult interaction with them.
-- Partnerships floundering: stale engagement, counted by tier.
+- Partnerships floundering: stale engagement (pairs of tier label and partner), by tier.
 
 Pure code: `reports.signs_store` reads the facts from the database.
 """
@@ -18,7 +18,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from ceop_workflow.reports.measures import StaleEngagement
 from ceop_workflow.reports.periods import months_back
 
 
@@ -34,6 +33,22 @@ class FailureSign:
     def text(self) -> str:
         """The sign as one line: "Initiatives: none new for 3 months (last: March 2008)"."""
         return f"{self.subject}: {self.detail}"
+
+
+@dataclass(frozen=True)
+class TargetDelivery:
+    """One target of the register and who delivers it (`reports.targets` works it out)."""
+
+    key: str
+    title: str
+    objective: str | None
+    partnerships: tuple[str, ...]
+    initiatives: tuple[str, ...]
+
+    @property
+    def served(self) -> bool:
+        """Whether at least one running partnership serves the target."""
+        return bool(self.partnerships)
 
 
 @dataclass(frozen=True)
@@ -88,7 +103,7 @@ def failure_signs(
     partner_starts: Sequence[date],
     open_initiatives: Sequence[OpenInitiative],
     negative_feedback: Sequence[NegativeFeedback],
-    stale: Sequence[StaleEngagement],
+    stale: Sequence[tuple[str, str]],
     quiet_months: int,
     unresourced_days: int,
 ) -> tuple[FailureSign, ...]:
@@ -109,8 +124,8 @@ def failure_signs(
         kind = "difficult_interaction" if f.difficult else "negative_feedback"
         signs.append(FailureSign(kind, f.partner, detail))
     by_tier: dict[str, list[str]] = defaultdict(list)
-    for s in stale:
-        by_tier[s.tier.label].append(s.partner)
+    for tier, partner in stale:
+        by_tier[tier].append(partner)
     counts = Counter({tier: len(names) for tier, names in by_tier.items()})
     for tier, count in sorted(counts.items()):
         names = ", ".join(sorted(by_tier[tier]))
@@ -123,6 +138,7 @@ __all__ = [
     "FailureSign",
     "NegativeFeedback",
     "OpenInitiative",
+    "TargetDelivery",
     "failure_signs",
     "quiet_run",
 ]

@@ -18,8 +18,7 @@ from ceop_workflow.reports.signs import (
     failure_signs,
 )
 from ceop_workflow.store.models import AuditEntry, Contact, Partner, Partnership, Review
-from ceop_workflow.store.strategy import Initiative, InitiativeEvent, InitiativeLink
-from ceop_workflow.strategy.cases import CASE_KIND
+from ceop_workflow.store.strategy import CASE_KIND, Initiative, InitiativeEvent, InitiativeLink
 
 
 def load_signs(
@@ -40,7 +39,7 @@ def load_signs(
         partner_starts=_partner_starts(session, w),
         open_initiatives=_open(session, w, initiatives, catalog),
         negative_feedback=_negative(session, w),
-        stale=stale,
+        stale=[(s.tier.label, s.partner) for s in stale],
         quiet_months=strategy.quiet_months,
         unresourced_days=strategy.unresourced_days,
     )

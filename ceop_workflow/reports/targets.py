@@ -6,31 +6,15 @@ partnership serves is a hole to fill."""
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ceop_workflow.engine.cadence import financial_year_label
 from ceop_workflow.reports.book import Book, Window
+from ceop_workflow.reports.signs import TargetDelivery
 from ceop_workflow.store.models import Objective
 from ceop_workflow.store.strategy import Initiative, PlanItem
-
-
-@dataclass(frozen=True)
-class TargetDelivery:
-    """One target of the register and who delivers it."""
-
-    key: str
-    title: str
-    objective: str | None
-    partnerships: tuple[str, ...]
-    initiatives: tuple[str, ...]
-
-    @property
-    def served(self) -> bool:
-        """Whether at least one running partnership serves the target."""
-        return bool(self.partnerships)
 
 
 def target_delivery(session: Session, book: Book, w: Window) -> tuple[TargetDelivery, ...]:

@@ -14,7 +14,10 @@ from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, 
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Mapped, Mapper, mapped_column
 
-from ceop_workflow.store.models import Base
+from ceop_workflow.store.base import Base
+
+# The kind of contact that opens a case for the Partnerships Team (and of the case's alert).
+CASE_KIND = "difficult_interaction"
 
 
 class PlanItem(Base):

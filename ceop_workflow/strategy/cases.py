@@ -21,8 +21,8 @@ from ceop_workflow.errors import BadInput, NotFound, NotPermitted, Refused
 from ceop_workflow.service import actor_roles
 from ceop_workflow.store.db import Database
 from ceop_workflow.store.models import Alert, AuditEntry, Partnership
+from ceop_workflow.store.strategy import CASE_KIND
 
-CASE_KIND = "difficult_interaction"
 LIVE = ("open", "acknowledged")
 RESOLVERS = frozenset({"partnerships_team", "head_of_partnerships", "keyworker", "manager"})
 
