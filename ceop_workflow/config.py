@@ -86,6 +86,26 @@ class CommitteeSettings:
 
 
 @dataclass(frozen=True)
+class StrategySettings:
+    """Thresholds of the failure signs (strategy section 4) and the benefits each level promises
+    (section 2.3), as the Head of Partnerships sets them."""
+
+    __pydantic_config__ = _FORBID
+
+    quiet_months: Annotated[int, Strict(), Field(ge=1, le=120)] = 3
+    unresourced_days: Annotated[int, Strict(), Field(ge=1, le=3_650)] = 90
+    benefits_strategic_partner: tuple[NonEmpty, ...] = ()
+    benefits_partner: tuple[NonEmpty, ...] = ()
+    benefits_associate: tuple[NonEmpty, ...] = ()
+    benefits_contributor: tuple[NonEmpty, ...] = ()
+
+    def benefits_for(self, tier: str | None) -> tuple[str, ...]:
+        """The benefits a tier promises (none for a tier not listed, e.g. Ambassador)."""
+        value = getattr(self, f"benefits_{tier}", ()) if tier else ()
+        return tuple(value)
+
+
+@dataclass(frozen=True)
 class EmailSettings:
     """How messages leave the outbox. The SMTP password is only ever read from the environment."""
 
@@ -186,6 +206,7 @@ class Settings:
     database: DatabaseSettings = DatabaseSettings()
     general: GeneralSettings = GeneralSettings()
     committee: CommitteeSettings = CommitteeSettings()
+    strategy: StrategySettings = StrategySettings()
     email: EmailSettings = EmailSettings()
     daemon: DaemonSettings = DaemonSettings()
     web: WebSettings = WebSettings()
@@ -223,6 +244,7 @@ _SECTIONS: dict[str, type] = {
     "database": DatabaseSettings,
     "general": GeneralSettings,
     "committee": CommitteeSettings,
+    "strategy": StrategySettings,
     "email": EmailSettings,
     "daemon": DaemonSettings,
     "web": WebSettings,

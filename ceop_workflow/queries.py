@@ -72,7 +72,12 @@ class Queries:
 
         with self.db.reading() as session:
             return compute_measures(
-                session, month, self.settings.tz, now=self.clock.now(), catalog=self.catalog
+                session,
+                month,
+                self.settings.tz,
+                now=self.clock.now(),
+                catalog=self.catalog,
+                strategy=self.settings.strategy,
             )
 
     def workflow_versions(self) -> list[dict[str, Any]]:

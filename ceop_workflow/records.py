@@ -19,6 +19,7 @@ from ceop_workflow.errors import BadInput, NotFound, NotPermitted
 from ceop_workflow.service import Listener, actor_roles
 from ceop_workflow.store.db import Database
 from ceop_workflow.store.models import Contact, Contribution, Partnership, Review, ReviewOutcome
+from ceop_workflow.strategy.benefits import check_benefits
 
 
 class ContactKind(StrEnum):
@@ -117,8 +118,15 @@ class Records:
         by: str,
         outcomes: Mapping[str, str],
         feedback: str | None = None,
+        *,
+        feedback_negative: bool = False,
+        benefits: Mapping[str, str] | None = None,
     ) -> dict[str, object]:
-        """Record a review with an outcome (met / not_met) for every objective."""
+        """Record a review with an outcome (met / not_met) for every objective.
+
+        `feedback_negative` marks the partner's feedback as negative (a failure sign). An
+        annual review may say, for each benefit the tier promises, whether it was delivered.
+        """
         review_kind = _choice(ReviewKind, kind, "review kind")
         by = by.strip().lower()
         results = {name: self._met(name, value) for name, value in outcomes.items()}
@@ -141,6 +149,7 @@ class Records:
                     + (f"; missing: {', '.join(missing)}" if missing else "")
                     + (f"; its objectives: {', '.join(sorted(objectives)) or 'none'}")
                 )
+            delivered = check_benefits(self.settings, p, review_kind.value, benefits or {})
             local = now.astimezone(self.settings.tz)
             period = (
                 local.strftime("%Y-%m") if review_kind == ReviewKind.MONTHLY else str(local.year)
@@ -153,6 +162,8 @@ class Records:
                 at=now,
                 all_met=all(results.values()),
                 feedback=feedback,
+                feedback_negative=feedback_negative,
+                benefits=delivered,
                 outcomes=[ReviewOutcome(objective=n, met=m) for n, m in results.items()],
             )
             session.add(review)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
 from sqlalchemy import bindparam, func, insert, select
@@ -18,11 +18,13 @@ from sqlalchemy.orm.attributes import flag_modified
 from ceop_workflow.catalog import Catalog
 from ceop_workflow.clock import Clock
 from ceop_workflow.config import SYSTEM_ACTOR, Settings
+from ceop_workflow.engine.cadence import financial_year_label
 from ceop_workflow.engine.context import (
     BusinessCaseView,
     DecisionView,
     FireContext,
     PartnershipView,
+    PlanView,
 )
 from ceop_workflow.engine.definitions import Definition
 from ceop_workflow.engine.fields import parse_data, to_json
@@ -40,6 +42,7 @@ from ceop_workflow.store.models import (
     Partner,
     Partnership,
 )
+from ceop_workflow.store.strategy import PlanItem
 
 # Statements of the hot path, built once: building one costs more than running it on SQLite.
 # The partner comes in the same query; only the partnership row is locked.
@@ -63,25 +66,31 @@ _ROUND_DECISIONS = select(CommitteeDecision).where(
     CommitteeDecision.partnership_id == bindparam("id"),
     CommitteeDecision.round_started_at == bindparam("round"),
 )
-_CLEARANCES = (
-    select(func.count())
-    .select_from(CommitteeDecision)
-    .where(
-        CommitteeDecision.partnership_id == bindparam("id"),
-        CommitteeDecision.decision == "approve",
-        CommitteeDecision.conflict_of_interest_cleared.is_(True),
-    )
+# The entry that moved the partnership into its current state (votes short of quorum do not).
+_LAST_MOVE = (
+    select(AuditEntry.trigger, AuditEntry.data)
+    .where(AuditEntry.partnership_id == bindparam("id"), AuditEntry.source != AuditEntry.dest)
+    .order_by(AuditEntry.id.desc())
+    .limit(1)
+)
+_TARGETS = select(PlanItem.key).where(
+    PlanItem.financial_year == bindparam("year"),
+    PlanItem.kind == "target",
+    PlanItem.retired.is_(False),
 )
 
 
 class _StoredRecord:
     """The record guards may ask about, read in the firing's own transaction when asked."""
 
-    def __init__(self, session: Session, partnership_id: int, round_started_at: datetime) -> None:
+    def __init__(
+        self, session: Session, partnership_id: int, round_started_at: datetime, today: date
+    ) -> None:
         self.session = session
         self.id = partnership_id
         # The round of review is the one under way when the firing began.
         self.round_started_at = round_started_at
+        self.today = today
 
     def business_case(self) -> BusinessCaseView | None:
         case = self.session.scalars(_LATEST_CASE, {"id": self.id}).first()
@@ -97,8 +106,44 @@ class _StoredRecord:
             DecisionView(d.member, d.decision, d.conflict_of_interest_cleared) for d in decisions
         )
 
+    def _last_move(self) -> tuple[str, dict[str, Any]] | None:
+        row = self.session.execute(_LAST_MOVE, {"id": self.id}).first()
+        return None if row is None else (row.trigger, row.data or {})
+
+    def approval_led_here(self) -> bool:
+        # A vote's audit entry carries its votes and quorum: the mark of a committee decision.
+        move = self._last_move()
+        return move is not None and "votes" in move[1]
+
     def cleared_by_committee(self) -> bool:
-        return bool(self.session.scalar(_CLEARANCES, {"id": self.id}))
+        move = self._last_move()
+        if move is None or "votes" not in move[1]:
+            return False
+        trigger = move[0]
+        # The approving round is the latest one with that decision: earlier rounds (a deferral
+        # that cleared the conflict, an approval years ago) are other decisions.
+        latest = self.session.scalar(
+            select(func.max(CommitteeDecision.round_started_at)).where(
+                CommitteeDecision.partnership_id == self.id, CommitteeDecision.decision == trigger
+            )
+        )
+        cleared = self.session.scalar(
+            select(func.count())
+            .select_from(CommitteeDecision)
+            .where(
+                CommitteeDecision.partnership_id == self.id,
+                CommitteeDecision.round_started_at == latest,
+                CommitteeDecision.decision == trigger,
+                CommitteeDecision.conflict_of_interest_cleared.is_(True),
+                func.coalesce(CommitteeDecision.clearance_reason, "") != "",
+            )
+        )
+        return bool(cleared)
+
+    def plan_targets(self) -> PlanView | None:
+        year = financial_year_label(self.today)
+        keys = frozenset(self.session.scalars(_TARGETS, {"year": year}))
+        return PlanView(year, keys) if keys else None
 
 
 def _later_than(previous: datetime, now: datetime) -> datetime:
@@ -218,6 +263,8 @@ class Service(Queries):
             if partner is None:
                 raise NotFound(f"no partner with id {partner_id}")
             definition = self.catalog.latest(session, workflow).definition
+            if definition.subject == "initiative":
+                raise BadInput(f"workflow {workflow!r} is for initiatives: `initiative add`")
             if (definition.subject == "individual") != partner.individual:
                 raise BadInput(
                     f"workflow {workflow!r} is for {definition.subject}s; {partner.name!r} is "
@@ -373,7 +420,9 @@ class Service(Queries):
             now=now,
             today=now.astimezone(self.settings.tz).date(),
             quorum=self.settings.committee.quorum,
-            record=_StoredRecord(session, p.id, p.state_entered_at),
+            record=_StoredRecord(
+                session, p.id, p.state_entered_at, now.astimezone(self.settings.tz).date()
+            ),
         )
 
     @staticmethod
@@ -396,6 +445,7 @@ class Service(Queries):
                 conflict_of_interest_cleared=bool(
                     values.get("conflict_of_interest_cleared", False)
                 ),
+                clearance_reason=values.get("clearance_reason"),
                 note=values.get("minutes") or values.get("reason"),
                 at=self.clock.now(),
             )
@@ -418,6 +468,7 @@ class Service(Queries):
                             "conflict_of_interest_cleared"
                         ],
                         "reason": effect.fields["note"],
+                        "clearance_reason": effect.fields.get("clearance_reason"),
                     },
                 )
             elif effect.kind == "business_case":

@@ -6,6 +6,7 @@ from ceop_workflow.catalog import Catalog
 from ceop_workflow.clock import Clock
 from ceop_workflow.config import Settings
 from ceop_workflow.engine.rules import DEFAULT_REGISTRY
+from ceop_workflow.notify.contact_notices import ContactNotices
 from ceop_workflow.notify.template_files import template_names
 from ceop_workflow.notify.transition_notices import TransitionNotices
 from ceop_workflow.scheduling.listener import TimerListener
@@ -22,5 +23,9 @@ def build_service(settings: Settings, database: Database, clock: Clock) -> Servi
     """The service with every listener this installation runs (timers, notifications)."""
     registry = DEFAULT_REGISTRY.with_entry_points()
     catalog = Catalog.for_settings(settings, registry, known_templates(settings))
-    listeners: list[Listener] = [TransitionNotices(settings), TimerListener(settings, catalog)]
+    listeners: list[Listener] = [
+        TransitionNotices(settings),
+        TimerListener(settings, catalog),
+        ContactNotices(settings),
+    ]
     return Service(settings, database, clock, catalog, listeners)

@@ -19,6 +19,7 @@ from ceop_workflow.engine.timers import TimerDef
 from ceop_workflow.errors import NotFound, Refused
 from ceop_workflow.service import Service
 from ceop_workflow.store.models import (
+    Alert,
     BusinessCase,
     CommitteeDecision,
     Contact,
@@ -27,6 +28,8 @@ from ceop_workflow.store.models import (
     Partnership,
     Review,
 )
+from ceop_workflow.store.strategy import CASE_KIND
+from ceop_workflow.strategy.cases import LIVE as LIVE_CASE
 from ceop_workflow.views import iso, partnership_summary
 
 
@@ -198,6 +201,13 @@ class Worklist:
             duty = self._duty(session, timer, p, now)
             if duty is not None:
                 duties.append(duty)
+        # An open case of a difficult interaction stays on the worklist until it is closed.
+        for opened in session.scalars(
+            select(Alert.opened_at)
+            .filter_by(partnership_id=p.id, kind=CASE_KIND)
+            .where(Alert.status.in_(LIVE_CASE))
+        ):
+            duties.append(Duty("case", "difficult interaction", opened))
         return sorted(duties, key=lambda d: d.since)
 
     def _duty(

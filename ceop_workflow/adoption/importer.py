@@ -34,7 +34,13 @@ from ceop_workflow.adoption.partner_rows import PartnerRow, RowProblem, parse_ro
 from ceop_workflow.adoption.sheets import read_table
 from ceop_workflow.clock import FixedClock
 from ceop_workflow.engine.cadence import local_instant
-from ceop_workflow.engine.context import BusinessCaseView, DecisionView, FireContext, Record
+from ceop_workflow.engine.context import (
+    BusinessCaseView,
+    DecisionView,
+    FireContext,
+    PlanView,
+    Record,
+)
 from ceop_workflow.engine.definitions import Definition, TransitionDef
 from ceop_workflow.errors import BadInput, CeopWorkflowError, GuardFailed, NotPermitted
 from ceop_workflow.scheduling.listener import TimerListener
@@ -86,6 +92,12 @@ class _Vouched:
     def cleared_by_committee(self) -> bool:
         return self.record.cleared_by_committee()
 
+    def approval_led_here(self) -> bool:
+        return self.record.approval_led_here()
+
+    def plan_targets(self) -> PlanView | None:
+        return self.record.plan_targets()
+
 
 class _Importing(Service):
     """The use cases as an import runs them: the admin holds every role of the path."""
@@ -136,6 +148,8 @@ def _values(row: PartnerRow) -> dict[str, str | None]:
         "end": row.end.isoformat() if row.end else None,
         "minutes": "imported",
         "conflict_of_interest_cleared": "true" if row.contractor else "false",
+        # A clearance belongs to one decision and says why: the imported approval carries it.
+        "clearance_reason": "cleared before adoption; imported" if row.contractor else None,
         "reason": "imported",
         "resolution": "imported",
     }

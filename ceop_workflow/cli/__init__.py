@@ -61,6 +61,30 @@ COMMANDS: dict[str, LazyCommand] = {
             "status",
             "The last sweep, duties due and late, overdue reviews, open alerts and the outbox.",
         ),
+        (
+            "register",
+            "register",
+            "register",
+            "The Business Plan register the Head of Partnerships keeps (every change is logged).",
+        ),
+        (
+            "case",
+            "cases",
+            "case",
+            "Difficult interactions: opened by `contact log --kind difficult_interaction`.",
+        ),
+        (
+            "benefits",
+            "cases",
+            "benefits",
+            "The benefits each level of commitment promises, and whether they were delivered.",
+        ),
+        (
+            "initiative",
+            "initiatives",
+            "initiative",
+            "Initiatives: proposed, resourced by partnerships, delivered or dropped.",
+        ),
         ("report", "report", "report", "Reports on the strategy's measures."),
         (
             "serve",

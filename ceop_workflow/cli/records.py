@@ -46,6 +46,14 @@ def review() -> None:
     help="The outcome for one objective; give one for each.",
 )
 @click.option("--feedback", help="The partner's feedback on the partnership, if any.")
+@click.option("--negative-feedback", is_flag=True, help="The partner's feedback was negative.")
+@click.option(
+    "--benefit",
+    "benefits",
+    multiple=True,
+    metavar="NAME=delivered|not_delivered",
+    help="Annual reviews: whether a benefit the tier promises was delivered (repeat).",
+)
 @JSON
 @pass_app
 def review_record(
@@ -55,6 +63,8 @@ def review_record(
     by: str,
     objectives: tuple[str, ...],
     feedback: str | None,
+    negative_feedback: bool,
+    benefits: tuple[str, ...],
     as_json: bool,
 ) -> None:
     """Record a review; prints its id."""
@@ -62,8 +72,15 @@ def review_record(
     repeated = [name for name, values in pairs.items() if len(values) > 1]
     if repeated:
         raise BadInput(f"--objective {repeated[0]!r} given more than once")
+    given = parse_pairs(benefits, "--benefit")
     result = app.records.record_review(
-        partnership_id, kind, by, {k: v[0] for k, v in pairs.items()}, feedback
+        partnership_id,
+        kind,
+        by,
+        {k: v[0] for k, v in pairs.items()},
+        feedback,
+        feedback_negative=negative_feedback,
+        benefits={k: v[-1] for k, v in given.items()},
     )
     emit(result, as_json, str(result["id"]))
 

@@ -19,7 +19,7 @@ class Seed:
     kind: str | None = None
     start: date = date(2006, 10, 1)
     end: date | None = None
-    objectives: tuple[str, ...] = ("Harm reduction: reach children and parents",)
+    objectives: tuple[str, ...] = ("reach_children_parents",)
     contractor: bool = False
     individual: bool = False
     keyworker: str = "kelly.burke@ceop.example"
@@ -30,11 +30,12 @@ class Seed:
     funding: bool = False
 
 
-REACH = "Harm reduction: reach children and parents"
-INTEL = "Intelligence: data to identify offenders"
-OPS = "Operations: victim identification"
-TRAINING = "Training: Thinkuknow education programme"
-INFRA = "Corporate: core infrastructure and growth"
+# Business Plan targets, cited by their key in the register (titles: demo/strategy.py).
+REACH = "reach_children_parents"
+INTEL = "intel_identify_offenders"
+OPS = "victim_identification"
+TRAINING = "thinkuknow_training"
+INFRA = "core_infrastructure"
 
 STRATEGIC = [
     Seed(

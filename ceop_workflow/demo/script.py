@@ -121,7 +121,7 @@ def scripted() -> dict[date, list[Step]]:
                 KEYWORKER,
                 **bc,
                 title="Bebo: Report Abuse button and safety messaging",
-                objectives=(REACH, "Intelligence: data to identify offenders"),
+                objectives=(REACH, "intel_identify_offenders"),
             ),
         ),
         (date(2007, 10, 10), _fire_step("Bebo", "approve", COMMITTEE[0], minutes="Approved")),
@@ -170,7 +170,7 @@ def scripted() -> dict[date, list[Step]]:
                 KEYWORKER,
                 **bc,
                 title="IWF: shared intelligence on images",
-                objectives=("Intelligence: data to identify offenders",),
+                objectives=("intel_identify_offenders",),
             ),
         ),
         (

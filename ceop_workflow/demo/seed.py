@@ -64,6 +64,7 @@ def seed_partner(service: Service, records: Records, seed: Seed) -> int:
             COMMITTEE[0],
             minutes="Approved",
             conflict_of_interest_cleared=cleared,
+            clearance_reason="its contracts stay apart" if seed.contractor else None,
         )
         fire_with(
             service,

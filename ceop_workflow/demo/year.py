@@ -20,6 +20,7 @@ from ceop_workflow.clock import FixedClock
 from ceop_workflow.config import DatabaseSettings, Settings
 from ceop_workflow.demo.script import LAST_DAY, DemoWorld, routine, scripted
 from ceop_workflow.demo.seed import DEMO_START, seed_book
+from ceop_workflow.demo.strategy import add_strategy
 from ceop_workflow.emails import queue_monthly_report
 from ceop_workflow.engine.cadence import local_instant
 from ceop_workflow.notify.drain import OutboxSender
@@ -98,6 +99,7 @@ def run_demo(
     records = Records(settings, database, clock, service.listeners, service.catalog)
     world = DemoWorld(service, records, seed_book(service, records))
     story = scripted()
+    add_strategy(story, world)  # the register, initiatives, a difficult interaction
     sweeper = Sweeper(service, "demo")
     sender = OutboxSender.from_settings(settings, database)
 

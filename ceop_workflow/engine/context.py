@@ -48,6 +48,14 @@ class DecisionView:
 
 
 @dataclass(frozen=True)
+class PlanView:
+    """The Business Plan targets registered for the financial year of the firing, by key."""
+
+    year: str
+    targets: frozenset[str]
+
+
+@dataclass(frozen=True)
 class Effect:
     """A change an action asks for: `kind` names it, `fields` carry the values."""
 
@@ -65,7 +73,15 @@ class Record(Protocol):
         """The committee's decisions in the current round of review."""
 
     def cleared_by_committee(self) -> bool:
-        """Whether a committee approval recorded a conflict-of-interest clearance."""
+        """Whether the committee approval that led into the current state carried a
+        conflict-of-interest clearance with its reason (a clearance of an earlier round,
+        deferred or years old, does not count: a clearance belongs to one decision)."""
+
+    def approval_led_here(self) -> bool:
+        """Whether the current state was entered by a committee approval (a vote)."""
+
+    def plan_targets(self) -> PlanView | None:
+        """The register's targets for the year, or None when the year has none registered."""
 
 
 @dataclass(frozen=True)
@@ -75,6 +91,8 @@ class KnownRecord:
     latest_case: BusinessCaseView | None = None
     decisions: tuple[DecisionView, ...] = ()
     cleared: bool = False
+    approved_here: bool = True
+    plan: PlanView | None = None
 
     def business_case(self) -> BusinessCaseView | None:
         return self.latest_case
@@ -84,6 +102,12 @@ class KnownRecord:
 
     def cleared_by_committee(self) -> bool:
         return self.cleared
+
+    def approval_led_here(self) -> bool:
+        return self.approved_here
+
+    def plan_targets(self) -> PlanView | None:
+        return self.plan
 
 
 @dataclass
@@ -117,8 +141,18 @@ class FireContext:
 
     @cached_property
     def cleared_by_committee(self) -> bool:
-        """Whether a committee approval recorded a conflict-of-interest clearance."""
+        """Whether the approval that led into the current state carried a clearance."""
         return self.record.cleared_by_committee()
+
+    @cached_property
+    def approval_led_here(self) -> bool:
+        """Whether the current state was entered by a committee approval."""
+        return self.record.approval_led_here()
+
+    @cached_property
+    def plan(self) -> PlanView | None:
+        """The register's targets for the firing's financial year, if it has any."""
+        return self.record.plan_targets()
 
     def effect(self, kind: str, **fields: Any) -> None:
         """Ask the service to apply a change in the same transaction."""

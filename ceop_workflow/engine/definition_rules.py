@@ -29,7 +29,7 @@ from ceop_workflow.engine.timers import TimerChecks, check_timer
 __all__ = ["Checker"]
 
 NAME = re.compile(r"^[a-z][a-z0-9_]*$")
-SUBJECTS = ("organisation", "individual")
+SUBJECTS = ("organisation", "individual", "initiative")
 
 WORKFLOW_KEYS = {"name", "version", "initial", "description", "subject"}
 STATE_KEYS = {"description", "terminal", "timers"}
@@ -45,6 +45,7 @@ RESERVED_TRIGGERS = frozenset({"state", "create"})
 SUBJECT_TIERS = {
     "organisation": frozenset(t.value for t in Tier if not t.for_individuals),
     "individual": frozenset(t.value for t in Tier if t.for_individuals),
+    "initiative": frozenset(),  # an initiative has no tier
 }
 
 

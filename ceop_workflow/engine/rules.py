@@ -30,10 +30,22 @@ def _date(ctx: FireContext, key: str) -> date | None:
 
 @guard("names_business_plan_objective")
 def names_business_plan_objective(ctx: FireContext) -> str | None:
-    """New partnerships must deliver one or more Business Plan objectives or targets (§2)."""
-    if ctx.data.get("objectives"):
+    """New partnerships must deliver one or more Business Plan targets (§2): cited by their key
+    in the register of the financial year, once that year has targets registered."""
+    cited = ctx.data.get("objectives")
+    if not cited or not isinstance(cited, list):
+        return "the business case names no Business Plan objective or target"
+    plan = ctx.plan
+    if plan is None:
         return None
-    return "the business case names no Business Plan objective or target"
+    unknown = [key for key in cited if key not in plan.targets]
+    if unknown:
+        return (
+            f"{', '.join(repr(k) for k in unknown)} {'is' if len(unknown) == 1 else 'are'} not "
+            f"a target in the {plan.year} Business Plan register; its targets: "
+            + ", ".join(sorted(plan.targets))
+        )
+    return None
 
 
 @guard("not_core_policing")
@@ -96,18 +108,47 @@ def commitment_fits_tier(ctx: FireContext) -> str | None:
     return None
 
 
+def _cleared_here(ctx: FireContext) -> bool:
+    return ctx.data.get("conflict_of_interest_cleared") is True and bool(
+        ctx.data.get("clearance_reason")
+    )
+
+
 @guard("contractor_cleared")
 def contractor_cleared(ctx: FireContext) -> str | None:
-    """A contractor goes beyond Contributor only with a conflict-of-interest clearance (§6)."""
+    """A contractor goes beyond Contributor only with a conflict-of-interest clearance (§6)
+    carried by the decision that leads to the tier: the committee approval that led here, or
+    else (a renewal) this firing itself. Partners and SOCA contractors are kept distinct, so a
+    clearance belongs to one decision: one from a deferred round or an earlier term never counts.
+    """
     tier = _tier(ctx)
     if not ctx.partnership.contractor or tier in {None, Tier.CONTRIBUTOR}:
         return None
-    if ctx.cleared_by_committee:
+    if ctx.approval_led_here:
+        if ctx.cleared_by_committee:
+            return None
+        return (
+            f"{ctx.partnership.partner} is a contractor: beyond Contributor it needs a "
+            "conflict-of-interest clearance recorded in the committee's decision that approved "
+            "it (a clearance from an earlier round does not carry over)"
+        )
+    if _cleared_here(ctx):
         return None
     return (
-        f"{ctx.partnership.partner} is a contractor: beyond Contributor it needs a "
-        "conflict-of-interest clearance recorded in the committee's decision"
+        f"{ctx.partnership.partner} is a contractor: a new term beyond Contributor needs a fresh "
+        "conflict-of-interest clearance in this decision "
+        "(conflict_of_interest_cleared=true and clearance_reason)"
     )
+
+
+@guard("clearance_explained")
+def clearance_explained(ctx: FireContext) -> str | None:
+    """A conflict-of-interest clearance says why (the actor is who cleared it)."""
+    if ctx.data.get("conflict_of_interest_cleared") is True and not ctx.data.get(
+        "clearance_reason"
+    ):
+        return "a conflict-of-interest clearance needs its reason: give clearance_reason"
+    return None
 
 
 @action("record_business_case", needs={"title": "text"})
@@ -132,6 +173,7 @@ def record_decision(ctx: FireContext) -> None:
         "decision",
         decision=ctx.trigger,
         conflict_of_interest_cleared=bool(ctx.data.get("conflict_of_interest_cleared", False)),
+        clearance_reason=ctx.data.get("clearance_reason"),
         note=ctx.data.get("reason") or ctx.data.get("minutes"),
     )
 

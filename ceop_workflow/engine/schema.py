@@ -84,7 +84,7 @@ class WorkflowHead(_Strict):
     version: Annotated[int, Field(ge=1, le=1_000_000)]
     initial: Name
     description: Text = ""
-    subject: Literal["organisation", "individual"] = "organisation"
+    subject: Literal["organisation", "individual", "initiative"] = "organisation"
 
 
 class Notify(_Strict):

@@ -16,8 +16,10 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ceop_workflow.engine.cadence import financial_year_label
 from ceop_workflow.engine.tiers import tier_label
 from ceop_workflow.store.models import BusinessCase, Contact, Objective, Partnership
+from ceop_workflow.strategy.register import live_targets
 
 # How long the committee is given to decide on a business case, as said in the committee pack.
 COMMITTEE_DECISION_DAYS = 14
@@ -47,13 +49,21 @@ def latest_business_case(session: Session, p: Partnership) -> BusinessCase | Non
     ).first()
 
 
-def business_case_context(case: BusinessCase | None) -> dict[str, Any] | None:
-    """The `business_case` variable of the committee pack, or None without a case."""
+def business_case_context(
+    case: BusinessCase | None, titles: Mapping[str, str] | None = None
+) -> dict[str, Any] | None:
+    """The `business_case` variable of the committee pack, or None without a case.
+
+    `targets` pairs each cited key with its title in the Business Plan register (`titles`;
+    "" for a key the register does not hold, as before the register was in use).
+    """
     if case is None:
         return None
+    titles = titles or {}
     return {
         "title": case.title,
         "objectives": list(case.objectives),
+        "targets": [{"key": k, "title": titles.get(k, "")} for k in case.objectives],
         "benefits": case.benefits or "",
         "resources": case.resources or "",
         "author": case.author,
@@ -79,7 +89,10 @@ def transition_context(
         "since": today.isoformat(),
         "reason": str(data.get("reason") or ""),
         "decision": {"decision": trigger, "member": actor, "note": str(note)},
-        "business_case": business_case_context(latest_business_case(session, p)),
+        "business_case": business_case_context(
+            latest_business_case(session, p),
+            live_targets(session, financial_year_label(today)).titles,
+        ),
     }
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import calendar
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -24,11 +24,13 @@ from ceop_workflow.engine.definitions import Definition, NotifyDef
 from ceop_workflow.engine.timers import TimerDef
 from ceop_workflow.errors import BadInput, NotFound
 from ceop_workflow.notify import context as build
+from ceop_workflow.notify.contact_notices import ROLES as CONTACT_ROLES
+from ceop_workflow.notify.contact_notices import contact_context
 from ceop_workflow.notify.digest import DIGEST_TEMPLATE, REMINDERS, digest_item
 from ceop_workflow.notify.recipients import resolve
 from ceop_workflow.notify.render import TemplateRenderer
 from ceop_workflow.notify.samples import sample_contexts
-from ceop_workflow.store.models import AuditEntry, CommitteeDecision, Partnership
+from ceop_workflow.store.models import AuditEntry, CommitteeDecision, Contact, Partnership
 
 NO_PARTNERSHIP = frozenset({"monthly_report"})
 
@@ -203,8 +205,28 @@ def preview(
     t = _Today(session, settings, definition, p, now.astimezone(settings.tz).date())
     if template == DIGEST_TEMPLATE:
         return _digest(t, renderer)
+    if template in CONTACT_ROLES:
+        return _contact_notice(t, template)
     context = REMINDER_BUILDERS[template](t) if template in REMINDERS else _transition(t, template)
     return Preview(template, context, tuple(resolve(settings, _roles(t, template), p)))
+
+
+def _contact_notice(t: _Today, template: str) -> Preview:
+    """A contact notice for the partnership's latest contact (a sample one if it has none)."""
+    p = t.partnership
+    contact = t.session.scalars(
+        select(Contact)
+        .filter_by(partnership_id=p.id)
+        .order_by(Contact.at.desc(), Contact.id.desc())
+    ).first()
+    note = ""
+    if contact is None:
+        moment = datetime.combine(t.today, time(12, 0), tzinfo=t.settings.tz)
+        contact = Contact(partnership_id=p.id, kind=template, by="someone@ceop.example", at=moment)
+        note = "the partnership has no contact logged yet: shown with a sample one"
+    context = contact_context(t.settings, p, contact)
+    recipients = tuple(resolve(t.settings, CONTACT_ROLES[template], p))
+    return Preview(template, context, recipients, note)
 
 
 def _roles(t: _Today, template: str) -> list[str]:

@@ -38,6 +38,10 @@ def _business_case() -> dict[str, object]:
             "Promote Report Abuse inside the app",
             "Share anonymised trend data each quarter",
         ],
+        "targets": [
+            {"key": "report_abuse_reach", "title": "Report Abuse reaches 2 million young users"},
+            {"key": "trend_data", "title": ""},
+        ],
         "benefits": "Reach 2 million young users with Thinkuknow messages.",
         "resources": "One embedded analyst, two days a week, for a year.",
         "author": "sam.keyworker@ceop.example",
@@ -96,6 +100,10 @@ def _stale(last_contact: str) -> dict[str, object]:
         "limit_days": 60,
         "escalate_on": "2025-12-01",
     }
+
+
+def _contact(kind: str, note: str = "Disputed the terms of the data sharing.") -> dict[str, str]:
+    return {"kind": kind, "by": "alex.staff@ceop.example", "at": "2025-11-20 14:30", "note": note}
 
 
 def sample_contexts() -> dict[str, list[dict[str, object]]]:
@@ -165,6 +173,19 @@ def sample_contexts() -> dict[str, list[dict[str, object]]]:
                 "link": "",
             },
         ],
+        "difficult_interaction": [
+            *_with_and_without_link(
+                {"partnership": partnership(), "contact": _contact("difficult_interaction")}
+            ),
+            {
+                "partnership": partnership(),
+                "contact": _contact("difficult_interaction", note=""),
+                "link": "",
+            },
+        ],
+        "contact_logged": _with_and_without_link(
+            {"partnership": partnership(), "contact": _contact("meeting")}
+        ),
         "renewal_coming_up": _with_and_without_link(
             {
                 "partnership": partnership(),

@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
 from ceop_workflow.catalog import Catalog
+from ceop_workflow.config import StrategySettings
 from ceop_workflow.engine.definitions import Definition, Vocabulary
 from ceop_workflow.engine.rules import DEFAULT_REGISTRY
 from ceop_workflow.errors import BadInput
@@ -43,6 +44,8 @@ from ceop_workflow.reports.periods import (
     months_into_financial_year,
     next_month,
 )
+from ceop_workflow.reports.signs_store import load_signs
+from ceop_workflow.reports.targets import target_delivery
 from ceop_workflow.store.models import (
     AuditEntry,
     BusinessCase,
@@ -62,6 +65,7 @@ def compute_measures(
     *,
     now: datetime | None = None,
     catalog: Catalog | None = None,
+    strategy: StrategySettings | None = None,
 ) -> MonthlyMeasures:
     """The measures of `month` (its first day) in time zone `tz`, from the store.
 
@@ -76,7 +80,10 @@ def compute_measures(
     except ValueError as exc:
         raise BadInput(str(exc)) from None
     trend_start = months_back(month, TREND_MONTHS)[0]
-    book = _load(session, window, trend_start, catalog or _default_catalog())
+    catalog = catalog or _default_catalog()
+    book = _load(session, window, trend_start, catalog)
+    stale = figures.stale_engagements(book, window)
+    signs = load_signs(session, window, stale, catalog, strategy or StrategySettings())
     return MonthlyMeasures(
         month=month,
         as_of=window.as_of,
@@ -88,10 +95,12 @@ def compute_measures(
         by_tier=figures.tier_counts(book, window),
         by_state=figures.state_counts(book, window),
         tier_movements=figures.tier_movements(book, window),
-        stale_engagements=figures.stale_engagements(book, window),
+        stale_engagements=stale,
         open_escalations=figures.open_escalations(book, window),
         leads_waiting=figures.leads_waiting(book, window),
         trend=_trend(book, window, trend_start),
+        failure_signs=signs,
+        targets=target_delivery(session, book, window),
     )
 
 

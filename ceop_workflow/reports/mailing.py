@@ -15,7 +15,8 @@ def report_context(m: MonthlyMeasures) -> dict[str, Any]:
     """The `monthly_report` template's context (see notifications/README.md)."""
     share = m.objectives.share
     attention = (
-        [
+        [{"id": "", "partner": sign.subject, "reason": sign.detail} for sign in m.failure_signs]
+        + [
             {
                 "id": "",
                 "partner": o.partner,

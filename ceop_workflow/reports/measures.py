@@ -15,6 +15,7 @@ from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 from fractions import Fraction
+from typing import TYPE_CHECKING
 
 from ceop_workflow.engine.tiers import TIER_RANK, Tier, TierKind, tier_label
 from ceop_workflow.reports.periods import (
@@ -22,6 +23,9 @@ from ceop_workflow.reports.periods import (
     month_end,
     months_into_financial_year,
 )
+
+if TYPE_CHECKING:  # signs builds on these measures; only the type is needed here
+    from ceop_workflow.reports.signs import FailureSign, TargetDelivery
 
 # The strategy's two headline targets (section 3): 70 percent of partnerships meeting all their
 # objectives, and more than £1m of funding and resource raised a year.
@@ -316,6 +320,10 @@ class MonthlyMeasures:
     open_escalations: tuple[OpenEscalation, ...] = ()
     leads_waiting: tuple[WaitingLead, ...] = ()
     trend: tuple[TrendPoint, ...] = ()
+    # Signs of a failing strategy (section 4), from `reports.signs`.
+    failure_signs: tuple[FailureSign, ...] = ()
+    # Delivery of the register's targets through partnerships, from `reports.targets`.
+    targets: tuple[TargetDelivery, ...] = ()
 
     def __post_init__(self) -> None:
         _first_of_month(self.month, "the report month")
@@ -364,4 +372,5 @@ class MonthlyMeasures:
             + len(self.stale_engagements)
             + len(self.open_escalations)
             + len(self.leads_waiting)
+            + len(self.failure_signs)
         )

@@ -57,8 +57,10 @@ def measures_to_dict(measures: MonthlyMeasures) -> dict[str, Any]:
     direction], reviews {due, done, overdue_count, overdue [partner, kind, due_on,
     days_overdue, keyworker]}, stale_engagements [partner, tier, keyworker, last_contact,
     days_idle, limit_days], open_escalations [partner, since, reason, owner], leads_waiting
-    [name, since, days_waiting, referred_by], trend [month, met, reviewed, share,
-    funding_in_month]. New keys may be added within a schema version; none change meaning.
+    [name, since, days_waiting, referred_by], targets [key, title, objective, partnerships,
+    initiatives, served], failure_signs [kind, subject, detail], trend
+    [month, met, reviewed, share, funding_in_month]. New keys may be added within a schema
+    version; none change meaning.
     """
     m, objectives, funding, reviews = (
         measures,
@@ -172,6 +174,20 @@ def measures_to_dict(measures: MonthlyMeasures) -> dict[str, Any]:
             }
             for w in m.leads_waiting
         ],
+        "targets": [
+            {
+                "key": t.key,
+                "title": t.title,
+                "objective": t.objective,
+                "partnerships": list(t.partnerships),
+                "initiatives": list(t.initiatives),
+                "served": t.served,
+            }
+            for t in m.targets
+        ],
+        "failure_signs": [
+            {"kind": f.kind, "subject": f.subject, "detail": f.detail} for f in m.failure_signs
+        ],
         "trend": [
             {
                 "month": p.month.isoformat(),
@@ -230,6 +246,7 @@ def _csv_rows(m: MonthlyMeasures) -> Iterator[tuple[str, str, str]]:
     yield "stale_engagements", str(len(m.stale_engagements)), ""
     yield "open_escalations", str(len(m.open_escalations)), ""
     yield "leads_waiting", str(len(m.leads_waiting)), ""
+    yield "failure_signs", str(len(m.failure_signs)), ""
 
 
 def render_csv(measures: MonthlyMeasures) -> str:

@@ -62,6 +62,11 @@ def _headline(m: MonthlyMeasures) -> list[str]:
 def _attention(m: MonthlyMeasures) -> list[str]:
     lines = ["", f"Needs attention ({m.attention_count})"]
     lines += _section(
+        "  Signs of failure (strategy section 4)",
+        [f"    {_clean(sign.text)}" for sign in m.failure_signs],
+        "  none",
+    )
+    lines += _section(
         "  Overdue reviews",
         _table(
             [
@@ -153,6 +158,20 @@ def render_text(measures: MonthlyMeasures) -> str:
             ]
         ),
         "none this month",
+    )
+    lines += _section(
+        "Delivery of objectives and targets through partnerships",
+        _table(
+            [
+                (
+                    _clean(t.key),
+                    ", ".join(_clean(n) for n in t.partnerships) or "NO PARTNERSHIP SERVES IT",
+                    f"{len(t.initiatives)} initiative(s)",
+                )
+                for t in m.targets
+            ]
+        ),
+        "no targets registered for the year",
     )
     lines += _section(
         "Partner feedback",

@@ -140,6 +140,8 @@ class CommitteeDecision(Base):
     member: Mapped[str]
     decision: Mapped[str] = mapped_column(String(50))
     conflict_of_interest_cleared: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Why the member cleared the conflict of interest (the member is who cleared it).
+    clearance_reason: Mapped[str | None] = mapped_column(Text)
     note: Mapped[str | None] = mapped_column(Text)
     at: Mapped[datetime]
 
@@ -158,6 +160,10 @@ class Review(Base):
     at: Mapped[datetime]
     all_met: Mapped[bool] = mapped_column(Boolean)
     feedback: Mapped[str | None] = mapped_column(Text)
+    # The partner's feedback was negative: a sign of dissatisfaction (strategy section 4).
+    feedback_negative: Mapped[bool] = mapped_column(Boolean, default=False)
+    # At an annual review: each benefit the tier promises, and whether it was delivered.
+    benefits: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     outcomes: Mapped[list[ReviewOutcome]] = relationship(order_by="ReviewOutcome.id")
 
@@ -316,3 +322,4 @@ def _refuse_audit_change(mapper: Mapper[Any], connection: object, target: AuditE
 
 # Registered on the same metadata, so Alembic and `create_all` see the web's tables too.
 from ceop_workflow.store import accounts as _accounts  # noqa: E402, F401
+from ceop_workflow.store import strategy as _strategy  # noqa: E402, F401

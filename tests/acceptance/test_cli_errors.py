@@ -171,8 +171,8 @@ def test_a_second_decision_by_one_member(
         ),
         (
             ["workflows", "show", "partnrship"],
-            r"no workflow named 'partnrship' is loaded; loaded: ambassador, partnership "
-            r"\(add it to the workflows folder and run `ceop-workflow init`\)",
+            r"no workflow named 'partnrship' is loaded; loaded: ambassador, initiative, "
+            r"partnership \(add it to the workflows folder and run `ceop-workflow init`\)",
         ),
     ],
     ids=["fire", "show", "create", "workflow"],

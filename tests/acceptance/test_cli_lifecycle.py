@@ -20,7 +20,7 @@ def test_the_whole_lifecycle_through_the_cli(tmp_path: Path, blank_db_url: str) 
         return out
 
     init = json.loads(ok("init", "--json"))
-    assert init["loaded"] == ["ambassador v1", "partnership v1"]
+    assert init["loaded"] == ["ambassador v1", "initiative v1", "partnership v1"]
     assert init["schema_before"] is None
     partner = ok("partner", "add", "Acme Online Safety Ltd").strip()
     pid = ok(

@@ -45,6 +45,8 @@ ROLES: dict[str, tuple[str, ...]] = {
     "decision_made": ("keyworker", "head_of_partnerships"),
     "monthly_report": ("cemt",),
     "daily_digest": ("keyworker",),
+    "difficult_interaction": ("partnerships_team", "keyworker"),
+    "contact_logged": ("keyworker",),
 }
 
 

@@ -176,6 +176,8 @@ def _to_tier_assignment(core: Core, name: str, *, contractor: bool, cleared: boo
     pid = new_partnership(core.service, name, contractor=contractor)
     walk(core.service, pid, TO_COMMITTEE)
     data = {"conflict_of_interest_cleared": "yes" if cleared else "no"}
+    if cleared:
+        data["clearance_reason"] = "no contract under tender with this partner"
     walk(core.service, pid, [Step("approve", MEMBER_A, "tier_assignment", data)])
     return pid
 

@@ -84,7 +84,7 @@ def test_the_report_section_is_no_longer_silently_accepted(tmp_path: Path) -> No
     path = write(tmp_path, "[report]\ntarget_share = 0.7\n")
     assert problems(path) == [
         f"{path}: [report]: unknown section; known: committee, daemon, database, email, "
-        "general, roles, web"
+        "general, roles, strategy, web"
     ]
 
 

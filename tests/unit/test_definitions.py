@@ -74,6 +74,7 @@ def test_the_shipped_definitions_validate_against_the_shipped_roles() -> None:
     definitions = load_folder(WORKFLOWS, vocabulary)
     assert sorted((d.name, d.version) for d in definitions) == [
         ("ambassador", 1),
+        ("initiative", 1),
         ("partnership", 1),
     ]
     partnership = next(d for d in definitions if d.name == "partnership")
@@ -136,7 +137,8 @@ def test_an_unknown_state_is_named(old: str, new: str, expected: str) -> None:
         (
             '"not_core_policing"',
             '"os.path.isdir"',
-            "transitions[0].guards: unknown guard 'os.path.isdir'; known: commitment_fits_tier",
+            "transitions[0].guards: unknown guard 'os.path.isdir'; known: clearance_explained, "
+            "commitment_fits_tier",
         ),
         (
             '"record_decision"',

@@ -316,7 +316,8 @@ def test_a_contractor_goes_beyond_contributor_only_with_clearance(
         assert refusal(partnership, ctx) == (
             guard,
             "Acme Ltd is a contractor: beyond Contributor it needs a conflict-of-interest "
-            "clearance recorded in the committee's decision",
+            "clearance recorded in the committee's decision that approved it (a clearance from "
+            "an earlier round does not carry over)",
         )
 
 

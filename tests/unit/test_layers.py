@@ -59,6 +59,7 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
                 "scheduling",
                 "reports",
                 "adoption",
+                "strategy",
             }
         ),
     ),

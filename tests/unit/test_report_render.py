@@ -87,7 +87,7 @@ def test_json_is_the_documented_shape_with_money_and_shares_as_strings() -> None
     assert list(data) == [
         "schema", "month", "as_of", "financial_year", "objectives", "funding", "initiatives",
         "feedback", "by_tier", "by_state", "tier_movements", "reviews", "stale_engagements",
-        "open_escalations", "leads_waiting", "trend",
+        "open_escalations", "leads_waiting", "targets", "failure_signs", "trend",
     ]  # fmt: skip
     assert data["month"] == "2007-11-01"
     assert data["financial_year"] == "2007/08"

@@ -13,7 +13,7 @@ import ceop_workflow.store.types
 
 
 revision = '0007'
-down_revision = '0003'
+down_revision = '0006'
 branch_labels = None
 depends_on = None
 
