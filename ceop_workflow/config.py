@@ -62,8 +62,13 @@ class EmailSettings:
     smtp_security: str = "none"
     smtp_username: str = ""
     smtp_password_env: str = "CEOP_WORKFLOW_SMTP_PASSWORD"
+    # The retry policy of messages (engine.retry.RetryPolicy): attempts, first delay, longest.
     max_attempts: int = 5
     retry_base_seconds: int = 60
+    retry_cap_seconds: int = 6 * 3600
+    # While the transport is down the drain pauses, probing after retry_base_seconds, doubling,
+    # at most this long apart; messages spend no attempts meanwhile.
+    outage_cap_seconds: int = 900
     # Recipients holding one of these roles get several reminders of a day as one digest.
     digest_roles: tuple[str, ...] = ()
 
@@ -86,7 +91,10 @@ class DaemonSettings:
     batch_size: int = 100
     lease_seconds: int = 300
     catch_up: str = "latest"
+    # The retry policy of failing duties: the same three keys as in [email].
     max_attempts: int = 5
+    retry_base_seconds: int = 60
+    retry_cap_seconds: int = 6 * 3600
     worker_id: str = ""
 
 
@@ -297,8 +305,9 @@ def _check(settings: Settings) -> None:
             f"{where}: email.smtp_security must be none, starttls or tls, "
             f"got {settings.email.smtp_security!r}"
         )
-    if settings.email.max_attempts < 1:
-        raise ConfigError(f"{where}: email.max_attempts must be at least 1")
+    _check_retry(where, "email", settings.email)
+    if settings.email.outage_cap_seconds < 1:
+        raise ConfigError(f"{where}: email.outage_cap_seconds must be at least 1")
     for role in settings.email.digest_roles:
         if role not in settings.roles and role not in {"keyworker", "manager"}:
             raise ConfigError(
@@ -312,13 +321,26 @@ def _check(settings: Settings) -> None:
 
 
 def _check_daemon(where: str, daemon: DaemonSettings) -> None:
-    for key in ("sweep_interval_seconds", "batch_size", "lease_seconds", "max_attempts"):
+    for key in ("sweep_interval_seconds", "batch_size", "lease_seconds"):
         if getattr(daemon, key) < 1:
             raise ConfigError(f"{where}: daemon.{key} must be at least 1")
+    _check_retry(where, "daemon", daemon)
     if daemon.catch_up not in CATCH_UP_POLICIES:
         raise ConfigError(
             f"{where}: daemon.catch_up must be one of {', '.join(CATCH_UP_POLICIES)}, "
             f"got {daemon.catch_up!r}"
+        )
+
+
+def _check_retry(where: str, section: str, values: EmailSettings | DaemonSettings) -> None:
+    # One shape in both sections, checked once (engine.retry.RetryPolicy).
+    if values.max_attempts < 1:
+        raise ConfigError(f"{where}: {section}.max_attempts must be at least 1")
+    if values.retry_base_seconds < 0:
+        raise ConfigError(f"{where}: {section}.retry_base_seconds must not be negative")
+    if values.retry_cap_seconds < values.retry_base_seconds:
+        raise ConfigError(
+            f"{where}: {section}.retry_cap_seconds must be at least {section}.retry_base_seconds"
         )
 
 

@@ -54,7 +54,7 @@ def daemon(app: App, once: bool, worker_id: str | None, log_level: str) -> None:
     worker = worker_id or app.settings.daemon.worker_id or default_worker_id()
     _configure_logging(log_level, worker)
     service = app.service
-    runner = Daemon(service, worker, extra_jobs(service))
+    runner = Daemon(service, worker, extra_jobs(service, worker))
     if once:
         runner.run_once()
     else:
