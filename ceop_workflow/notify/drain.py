@@ -222,7 +222,11 @@ class OutboxSender:
         report = DrainReport(claimed=len(claimed))
         current: Claimed | None = claimed[0]
         waiting = claimed[1:]
-        delivery = open_delivery(self._transport)
+        delivery: Delivery
+        try:
+            delivery = open_delivery(self._transport)
+        except Exception as exc:  # a bug: reported per message by _send_one
+            delivery = _Raising(exc)
         try:
             while current is not None:
                 result = self._send_one(delivery, current)
@@ -237,7 +241,7 @@ class OutboxSender:
                 elif was_down:
                     health.came_back(self._database, self.worker, now)
                     was_down = False
-                current = upcoming if started else None
+                current = upcoming.started() if upcoming is not None and started else None
                 if upcoming is not None and not started:
                     waiting = []  # taken over by another drainer: our claim ran out
         finally:
@@ -249,7 +253,9 @@ class OutboxSender:
         try:
             email = self._build(row)
         except BadInput as exc:
-            return SendResult(row.message_id, SendStatus.PERMANENT, f"cannot build: {exc}")
+            return SendResult(
+                row.message_id, SendStatus.PERMANENT, f"cannot build the message: {exc}"
+            )
         try:
             return delivery.send(email)
         except Exception as exc:
@@ -324,3 +330,16 @@ class OutboxSender:
             log.warning("outbox: could not hand back %d claims; they expire", len(waiting))
             return DrainReport()
         return DrainReport(handed_back=back)
+
+
+class _Raising:
+    """A delivery standing in for a transport that raised when opened."""
+
+    def __init__(self, exc: Exception) -> None:
+        self._exc = exc
+
+    def send(self, message: Message) -> SendResult:
+        raise self._exc
+
+    def close(self) -> None:
+        pass
