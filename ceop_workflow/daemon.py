@@ -61,8 +61,8 @@ def extra_jobs(service: Service, worker: str | None = None) -> list[PeriodicJob]
     claims duties, and the report is queued under one dedupe key per month. The drain claims
     under `worker`, so a daemon restarted under the same id takes its claims back at once.
     """
+    from ceop_workflow.emails import queue_monthly_report
     from ceop_workflow.notify.drain import OutboxSender
-    from ceop_workflow.reports.mailing import queue_monthly_report
 
     settings = service.settings
     sender = OutboxSender.from_settings(settings, service.db, worker=worker)

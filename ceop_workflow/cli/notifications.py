@@ -41,30 +41,12 @@ def validate(app: App) -> None:
 @pass_app
 def preview(app: App, template: str, partnership_id: int | None, part: str, as_json: bool) -> None:
     """Print message TEMPLATE as it would be sent today for partnership ID, with its real data."""
-    from ceop_workflow.notify import preview as previews
+    from ceop_workflow.emails import preview_message
     from ceop_workflow.notify.render import TemplateRenderer
-    from ceop_workflow.store.models import Partnership
 
     renderer = TemplateRenderer.from_settings(app.settings)
-    app.database.require_schema()
-    definition = None
-    if partnership_id is not None:
-        with app.database.reading() as session:
-            p = session.get(Partnership, partnership_id)
-            version = None if p is None else (p.workflow, p.workflow_version)
-        if version is not None:
-            definition = app.service.definition(*version)
-    with app.database.reading() as session:
-        shown = previews.preview(
-            session,
-            app.settings,
-            renderer,
-            definition,
-            template,
-            partnership_id,
-            app.clock.now(),
-        )
-    rendered = renderer.render(template, shown.context)
+    result = preview_message(app.service, renderer, template, partnership_id)
+    shown, rendered = result.preview, result.message
     if shown.note:
         click.echo(f"note: {shown.note}", err=True)
     if as_json:
@@ -102,11 +84,9 @@ def _statuses() -> click.Choice[str]:
 @pass_app
 def list_(app: App, status: str | None, limit: int, as_json: bool) -> None:
     """The newest messages in the outbox, newest first (dead letters say why)."""
-    from ceop_workflow.notify.outbox import entries
+    from ceop_workflow.emails import outbox_entries
 
-    app.database.require_schema()
-    with app.database.reading() as session:
-        rows = [dataclasses.asdict(entry) for entry in entries(session, status, limit)]
+    rows = [dataclasses.asdict(entry) for entry in outbox_entries(app.service, status, limit)]
     shown: list[dict[str, Any]] = [
         row
         | {
@@ -157,29 +137,23 @@ def retry(
     """Put dead letter ID (or, with --all-dead, every matching one) back in the queue, due now,
     with a fresh count of attempts. A message whose claim ran out goes back too; one being sent
     under a live claim is refused, naming the drainer and when its claim ends."""
-    from ceop_workflow.notify.outbox import retry_dead_letter, retry_dead_letters
+    from ceop_workflow.emails import retry_dead_letter, retry_dead_letters
 
     if all_dead == (outbox_id is not None):
         raise BadInput("outbox retry: give either a message ID or --all-dead")
     if not all_dead and (template or error_contains or since):
         raise BadInput("outbox retry: --template, --error and --since go with --all-dead")
-    app.database.require_schema()
-    now = app.clock.now()
-    with app.database.unit_of_work() as session:
-        if outbox_id is not None:
-            retry_dead_letter(session, outbox_id, now)
-        else:
-            count = retry_dead_letters(
-                session,
-                now,
-                template=template,
-                error_contains=error_contains,
-                since=since.replace(tzinfo=UTC) if since else None,
-            )
     if outbox_id is not None:
+        retry_dead_letter(app.service, outbox_id)
         click.echo(f"outbox message {outbox_id} is pending again; it leaves at the next drain")
-    else:
-        click.echo(f"{count} dead letters are pending again; they leave at the next drain")
+        return
+    count = retry_dead_letters(
+        app.service,
+        template=template,
+        error_contains=error_contains,
+        since=since.replace(tzinfo=UTC) if since else None,
+    )
+    click.echo(f"{count} dead letters are pending again; they leave at the next drain")
 
 
 @outbox.command()
