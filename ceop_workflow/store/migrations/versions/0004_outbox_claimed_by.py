@@ -5,7 +5,7 @@ daemon restarted under the same id takes its own claims back at once, `status` c
 sending, and an outcome is saved only by the drainer that still holds the claim.
 
 Revision ID: 0004
-Revises: 0003
+Revises: 0007 (main landed 0007 on 0003 first; the lead may re-chain)
 Create Date: 2026-12-01 15:40:00
 """
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0004"
-down_revision = "0003"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
