@@ -119,8 +119,13 @@ class EmailSettings:
     smtp_security: Literal["none", "starttls", "tls"] = "none"
     smtp_username: Text = ""
     smtp_password_env: EnvName = "CEOP_WORKFLOW_SMTP_PASSWORD"
+    # The retry policy of messages (engine.retry.RetryPolicy): attempts, first delay, longest.
     max_attempts: Attempts = 5
     retry_base_seconds: Seconds = 60
+    retry_cap_seconds: Seconds = 6 * 3600
+    # While the transport is down the drain pauses, probing after retry_base_seconds, doubling,
+    # at most this long apart; messages spend no attempts meanwhile.
+    outage_cap_seconds: Seconds = 900
     # Recipients holding one of these roles get several reminders of a day as one digest.
     digest_roles: tuple[Annotated[str, Strict()], ...] = ()
 
@@ -142,7 +147,10 @@ class DaemonSettings:
     batch_size: Annotated[int, Strict(), Field(ge=1, le=10_000)] = 100
     lease_seconds: Seconds = 300
     catch_up: Literal["latest", "each"] = "latest"
+    # The retry policy of failing duties: the same three keys as in [email].
     max_attempts: Attempts = 5
+    retry_base_seconds: Seconds = 60
+    retry_cap_seconds: Seconds = 6 * 3600
     worker_id: Annotated[str, Strict(), StringConstraints(max_length=100)] = ""
 
 
@@ -337,3 +345,7 @@ def _check(settings: Settings, problems: Problems, roles_sound: bool) -> None:
             )
     if settings.web.auth == "header" and not settings.web.trusted_header.strip():
         problems.add("web.trusted_header", "must name a header in header mode")
+    for name, values in (("email", settings.email), ("daemon", settings.daemon)):
+        # One retry policy shape in both sections (engine.retry.RetryPolicy).
+        if values.retry_cap_seconds < values.retry_base_seconds:
+            problems.add(f"{name}.retry_cap_seconds", f"must be at least {name}.retry_base_seconds")

@@ -2,9 +2,11 @@
 
 Each process runs a `BlockingScheduler` with the in-memory job store and fixed jobs defined
 here (PITFALLS: never a shared persistent job store). Plain interval triggers, a grace time of
-one interval and coalescing: a late sweep still runs, once. SIGTERM or SIGINT lets the running
-batch finish, then the process exits 0. Every sweep first looks at the workflows folder, and
-SIGHUP looks at once (scheduling.reload): new versions load without a restart.
+one interval and coalescing: a late sweep still runs, once. SIGTERM or SIGINT stops within one
+message (the outbox drain finishes and records the message in hand and hands the rest of its
+claim back) or one batch of duties, releases the SQLite lease, and the process exits 0. Every
+sweep first looks at the workflows folder, and SIGHUP looks at once (scheduling.reload): new
+versions load without a restart.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
+from ceop_workflow.errors import StorageError
 from ceop_workflow.scheduling import lease
 from ceop_workflow.scheduling.reconcile import reconcile
 from ceop_workflow.scheduling.reload import WorkflowWatcher
@@ -42,28 +45,31 @@ def default_worker_id() -> str:
 
 @dataclass(frozen=True)
 class PeriodicJob:
-    """A job the scheduler runs every `seconds`; it gets the stop event to end early."""
+    """A job the scheduler runs every `seconds`; it gets the stop event to end early.
+    `prepare` runs once at the daemon's start (taking back what an earlier run left)."""
 
     name: str
     seconds: int
     run: Callable[[threading.Event], object]
+    prepare: Callable[[], object] | None = None
 
 
-def extra_jobs(service: Service) -> list[PeriodicJob]:
+def extra_jobs(service: Service, worker: str | None = None) -> list[PeriodicJob]:
     """The monthly report check, hourly, and the outbox drain, every sweep interval.
 
     Both are safe to run in several daemons at once: the drain claims messages like the sweep
-    claims duties, and the report is queued under one dedupe key per month.
+    claims duties, and the report is queued under one dedupe key per month. The drain claims
+    under `worker`, so a daemon restarted under the same id takes its claims back at once.
     """
     from ceop_workflow.emails import queue_monthly_report
     from ceop_workflow.notify.drain import OutboxSender
 
     settings = service.settings
-    sender = OutboxSender.from_settings(settings, service.db)
+    sender = OutboxSender.from_settings(settings, service.db, worker=worker)
 
     def drain(stop: threading.Event) -> object:
-        report = sender.drain(service.clock.now())
-        if report.claimed or report.dead:
+        report = sender.drain(service.clock.now(), stop=stop)
+        if report.sent or report.retrying or report.dead:
             log.info(
                 "outbox: %d sent, %d to retry, %d dead letters",
                 report.sent,
@@ -81,7 +87,7 @@ def extra_jobs(service: Service) -> list[PeriodicJob]:
     # In this order, so that `--once` sends a report it has just queued.
     return [
         PeriodicJob("monthly_report", REPORT_CHECK_SECONDS, monthly_report),
-        PeriodicJob("drain", settings.daemon.sweep_interval_seconds, drain),
+        PeriodicJob("drain", settings.daemon.sweep_interval_seconds, drain, sender.take_back),
     ]
 
 
@@ -98,6 +104,9 @@ class Daemon:
         # None until the first lease check, so the first wait is always logged.
         self._holding: bool | None = None
         self._scheduler: BlockingScheduler | None = None
+        # When the database stopped answering (None: it answers); logged once per change.
+        self._database_down: datetime | None = None
+        self._outage_lock = threading.Lock()
 
     def prepare(self) -> None:
         """Take back this worker's stale claims and start timers running partnerships lack.
@@ -105,6 +114,9 @@ class Daemon:
         On SQLite a daemon waiting for the lease leaves the second part to the one working.
         """
         self.sweeper.take_back_claims()
+        for job in self.jobs:
+            if job.prepare is not None:
+                job.prepare()
         if self.may_work():
             reconcile(self.service, self.service.clock.now())
 
@@ -199,10 +211,33 @@ class Daemon:
                 if needs_lease and not self.may_work():
                     return
                 job.run(self.stop)
+            except StorageError as exc:  # an outage, not a bug: one line when it starts
+                self._database_failed(exc)
+                return
             except Exception:  # the daemon outlives a failed run; the next one tries again
                 log.exception("job %s failed", job.name)
+            self._database_answers()
 
         return run
+
+    def _database_failed(self, exc: StorageError) -> None:
+        with self._outage_lock:
+            if self._database_down is not None:
+                return
+            self._database_down = datetime.now(UTC)
+        log.error(
+            "database unavailable since %s: %s; retrying every sweep interval",
+            self._database_down.isoformat(timespec="seconds"),
+            exc,
+        )
+
+    def _database_answers(self) -> None:
+        with self._outage_lock:
+            since, self._database_down = self._database_down, None
+        if since is not None:
+            log.warning(
+                "database back after %s", str(datetime.now(UTC) - since).split(".", maxsplit=1)[0]
+            )
 
     def _install_signals(self) -> None:
         if threading.current_thread() is not threading.main_thread():
@@ -226,9 +261,13 @@ class Daemon:
     def _on_signal(self, signum: int, _frame: FrameType | None) -> None:
         if self.stop.is_set():
             return
-        log.info("%s: finishing the current batch, then stopping", signal.Signals(signum).name)
+        log.info(
+            "%s: finishing the message or batch in hand, then stopping",
+            signal.Signals(signum).name,
+        )
         self.stop.set()
         scheduler = self._scheduler
         if scheduler is not None and scheduler.running:
-            # From the main thread: waits for the running job, which stops after its batch.
+            # From the main thread: waits for the running jobs, which stop after the message
+            # (drain) or batch (sweep) in hand.
             scheduler.shutdown(wait=True)

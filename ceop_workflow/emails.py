@@ -8,7 +8,7 @@ business; this module only decides when and in which transaction.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import date, datetime, time
 
 from sqlalchemy import select
 
@@ -21,7 +21,7 @@ from ceop_workflow.notify.recipients import resolve
 from ceop_workflow.notify.render import RenderedMessage, TemplateRenderer
 from ceop_workflow.reports.formatting import month_label
 from ceop_workflow.reports.mailing import report_context
-from ceop_workflow.reports.periods import months_back
+from ceop_workflow.reports.periods import months_back, next_month
 from ceop_workflow.service import Service
 from ceop_workflow.store.models import OutboxMessage, Partnership
 
@@ -71,17 +71,44 @@ def outbox_entries(
 
 
 def retry_dead_letter(service: Service, outbox_id: int) -> None:
-    """Make dead letter `outbox_id` due now with a fresh count of attempts (`outbox retry`)."""
+    """Make dead letter `outbox_id` (or a message whose claim ran out) due now with a fresh
+    count of attempts (`outbox retry ID`); `Refused` for one under a live claim."""
     with service.db.unit_of_work() as session:
         outbox.retry_dead_letter(session, outbox_id, service.clock.now())
 
 
+def retry_dead_letters(
+    service: Service,
+    *,
+    template: str | None = None,
+    error_contains: str | None = None,
+    since: datetime | None = None,
+) -> int:
+    """Make every dead letter matching the filters due now (`outbox retry --all-dead`); how many."""
+    with service.db.unit_of_work() as session:
+        return outbox.retry_dead_letters(
+            session,
+            service.clock.now(),
+            template=template,
+            error_contains=error_contains,
+            since=since,
+        )
+
+
+# How far back the monthly report catches up after downtime.
+MAX_MISSED_MONTHS = 12
+REPORT_KEY = "monthly_report:"
+
+
 def queue_monthly_report(service: Service, now: datetime | None = None) -> bool:
-    """On or after 09:00 of the month's first working day, queue last month's report once.
+    """On or after 09:00 of the month's first working day, queue last month's report once, and
+    the reports of months missed since the last one queued (after downtime), each once, oldest
+    first, marked late; up to a year back. A database that never queued one starts with last
+    month's.
 
     Queued through the outbox with one dedupe key per month, so however many daemons run and
     however often they look, the report for a month is sent once. Returns True when this call
-    queued it; False before it is due or when it was queued already.
+    queued any; False before it is due or when all were queued already.
     """
     now = now or service.clock.now()
     tz = service.settings.tz
@@ -90,20 +117,39 @@ def queue_monthly_report(service: Service, now: datetime | None = None) -> bool:
     if now < local_instant(first, SEND_AT, tz):
         return False
     month = months_back(today.replace(day=1), 2)[0]
-    dedupe_key = f"monthly_report:{month:%Y-%m}"
     with service.db.reading() as session:
         # The daemon looks every hour: once queued, skip computing the month's figures again.
-        if session.scalar(select(OutboxMessage.id).filter_by(dedupe_key=dedupe_key)) is not None:
-            return False
+        newest = session.scalar(
+            select(OutboxMessage.dedupe_key)
+            .where(OutboxMessage.dedupe_key.startswith(REPORT_KEY, autoescape=True))
+            .order_by(OutboxMessage.dedupe_key.desc())
+            .limit(1)
+        )
+    done = date.fromisoformat(newest.removeprefix(REPORT_KEY) + "-01") if newest else None
+    if done is not None and done >= month:
+        return False
+    months = [m for m in months_back(month, MAX_MISSED_MONTHS) if done and m > done] or [month]
+    return any([_queue_report(service, m, late=m != month, now=now) for m in months])
+
+
+def _queue_report(service: Service, month: date, *, late: bool, now: datetime) -> bool:
     measures = service.measures(month)
     settings = service.settings
+    due = next_month(month)
     with service.db.unit_of_work() as session:
         return enqueue(
             session,
             template="monthly_report",
             recipients=resolve(settings, ["cemt"], None),
-            context={"period": month_label(month), "link": "", "report": report_context(measures)},
-            dedupe_key=dedupe_key,
+            context={
+                "period": month_label(month),
+                "link": "",
+                "report": report_context(measures),
+                # A catch-up after downtime: the template says it comes late, and when it was due.
+                "late": late,
+                "due_on": first_working_day(due.year, due.month).isoformat(),
+            },
+            dedupe_key=f"{REPORT_KEY}{month:%Y-%m}",
             now=now,
             domain=domain_of(settings.email.from_address),
         )

@@ -59,7 +59,7 @@ def daemon(app: App, once: bool, worker_id: str | None, log_level: str, log_form
     worker = worker_id or app.settings.daemon.worker_id or default_worker_id()
     _configure_logging(log_level, worker, log_format)
     service = app.service
-    runner = Daemon(service, worker, extra_jobs(service))
+    runner = Daemon(service, worker, extra_jobs(service, worker))
     if once:
         runner.run_once()
     else:

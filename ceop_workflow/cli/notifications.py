@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
+from datetime import UTC, datetime
 from typing import Any
 
 import click
 
 from ceop_workflow.cli.app import ID, App, emit, pass_app, table
-from ceop_workflow.errors import DefinitionError
+from ceop_workflow.errors import BadInput, DefinitionError
 
 PARTS = click.Choice(["all", "subject", "text", "html"])
 
@@ -110,14 +111,49 @@ def _first_and_more(recipients: list[str]) -> str:
 
 
 @outbox.command()
-@click.argument("outbox_id", metavar="ID", type=ID)
+@click.argument("outbox_id", metavar="[ID]", type=ID, required=False)
+@click.option("--all-dead", is_flag=True, help="Every dead letter (that matches the filters).")
+@click.option("--template", help="With --all-dead: only dead letters of this template.")
+@click.option(
+    "--error",
+    "error_contains",
+    metavar="TEXT",
+    help="With --all-dead: only those whose last error contains TEXT (e.g. the server's name).",
+)
+@click.option(
+    "--since",
+    type=click.DateTime(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]),
+    help="With --all-dead: only those queued at or after this UTC time.",
+)
 @pass_app
-def retry(app: App, outbox_id: int) -> None:
-    """Put dead letter ID back in the queue, due now, with a fresh count of attempts."""
-    from ceop_workflow.emails import retry_dead_letter
+def retry(
+    app: App,
+    outbox_id: int | None,
+    all_dead: bool,
+    template: str | None,
+    error_contains: str | None,
+    since: datetime | None,
+) -> None:
+    """Put dead letter ID (or, with --all-dead, every matching one) back in the queue, due now,
+    with a fresh count of attempts. A message whose claim ran out goes back too; one being sent
+    under a live claim is refused, naming the drainer and when its claim ends."""
+    from ceop_workflow.emails import retry_dead_letter, retry_dead_letters
 
-    retry_dead_letter(app.service, outbox_id)
-    click.echo(f"outbox message {outbox_id} is pending again; it leaves at the next drain")
+    if all_dead == (outbox_id is not None):
+        raise BadInput("outbox retry: give either a message ID or --all-dead")
+    if not all_dead and (template or error_contains or since):
+        raise BadInput("outbox retry: --template, --error and --since go with --all-dead")
+    if outbox_id is not None:
+        retry_dead_letter(app.service, outbox_id)
+        click.echo(f"outbox message {outbox_id} is pending again; it leaves at the next drain")
+        return
+    count = retry_dead_letters(
+        app.service,
+        template=template,
+        error_contains=error_contains,
+        since=since.replace(tzinfo=UTC) if since else None,
+    )
+    click.echo(f"{count} dead letters are pending again; they leave at the next drain")
 
 
 @outbox.command()

@@ -1,39 +1,50 @@
-"""Draining the outbox: claim due messages, send them outside any transaction, record outcomes.
+"""Draining the outbox: claim due messages, send them one by one, record each outcome at once.
 
 No transaction is held while a message is sent (PITFALLS): claim in one short transaction,
-commit, render and send, then record each outcome in another short transaction. A drainer that
-dies mid-send leaves its rows `sending`; once the claim expires another drainer takes them
-again, with the same Message-ID, so a receiver can spot the one possible duplicate. Outcomes:
-sent; a temporary failure goes back to `pending` with a doubling delay; a permanent failure,
-or a temporary one on the last allowed attempt, makes a dead letter.
+commit, then for each message: render, send, and record its outcome in a short transaction of
+its own before the next message goes (`notify.claims`). So a drainer killed at any moment
+leaves at most one message whose fate is unknown: the one between the transport's acceptance
+(for SMTP, the server's 250 to the end of the data) and the commit of its outcome. That one is
+sent again, with the same Message-ID, when the claim is taken back (at once, by a daemon
+starting under the same worker id) or expires (`daemon.lease_seconds`); the rest of the batch
+was never started and spent no attempt.
+
+Outcomes: sent; a temporary failure goes back to `pending` after the retry policy's delay; a
+permanent failure, or a temporary one on the last allowed attempt, makes a dead letter; an
+unusable transport spends no attempt and pauses the drain (`notify.health`). A stop request is
+honoured between two messages: the message in hand is finished and recorded, the rest of the
+claim handed back.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+import os
+import socket
+import threading
+import uuid
 from dataclasses import astuple, dataclass
 from datetime import datetime, timedelta
 from email.message import Message
-from typing import Any, cast
-
-from sqlalchemy import CursorResult, Table, and_, bindparam, func, or_, select, update
-from sqlalchemy.orm import Session
+from typing import Any
 
 from ceop_workflow.config import Settings
+from ceop_workflow.engine.retry import RetryPolicy
 from ceop_workflow.errors import BadInput
-from ceop_workflow.notify import message
+from ceop_workflow.notify import claims, health, message
+from ceop_workflow.notify.claims import Claimed
 from ceop_workflow.notify.digest import Digester, DigestRule
-from ceop_workflow.notify.outbox import DEAD, PENDING, SENDING, SENT
+from ceop_workflow.notify.outbox import DEAD, PENDING, SENT
 from ceop_workflow.notify.render import TemplateRenderer
 from ceop_workflow.notify.transports import (
+    Delivery,
     SendResult,
     SendStatus,
     Transport,
+    open_delivery,
     transport_from_settings,
 )
 from ceop_workflow.store.db import Database
-from ceop_workflow.store.models import OutboxMessage
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +55,9 @@ MAX_RETRY_DELAY = timedelta(hours=6)
 @dataclass(frozen=True)
 class DrainReport:
     """What one drain did. `lost` counts outcomes not recorded because the claim had expired;
-    `digests` the digests made and `folded` the (reminder, recipient) pairs folded into them."""
+    `digests` the digests made and `folded` the (reminder, recipient) pairs folded into them;
+    `handed_back` claimed messages not tried (a stop, or the transport down); `paused` is 1 when
+    the transport was down and nothing was tried."""
 
     claimed: int = 0
     sent: int = 0
@@ -53,6 +66,8 @@ class DrainReport:
     lost: int = 0
     digests: int = 0
     folded: int = 0
+    handed_back: int = 0
+    paused: int = 0
 
     def __add__(self, other: DrainReport) -> DrainReport:
         return DrainReport(*(a + b for a, b in zip(astuple(self), astuple(other), strict=True)))
@@ -61,23 +76,17 @@ class DrainReport:
         return DrainReport(*(a - b for a, b in zip(astuple(self), astuple(other), strict=True)))
 
 
-@dataclass(frozen=True)
-class _Claimed:
-    id: int
-    message_id: str
-    template: str
-    recipients: list[str]
-    context: dict[str, Any]
-    partnership_id: int | None
-    attempts: int
-    created_at: datetime
+def default_worker() -> str:
+    """host:pid plus a random part: distinct for every sender, even in one process."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
 
 class OutboxSender:
     """Sends due outbox messages with a transport, retrying with backoff, dead-lettering.
 
     Safe to run in several processes at once against one database: each due row is claimed by
-    exactly one of them (SKIP LOCKED on PostgreSQL, BEGIN IMMEDIATE on SQLite).
+    exactly one of them (SKIP LOCKED on PostgreSQL, BEGIN IMMEDIATE on SQLite). `worker` names
+    this sender's claims; give a daemon's sender the daemon's worker id.
     """
 
     def __init__(
@@ -89,8 +98,11 @@ class OutboxSender:
         sender: str,
         max_attempts: int = 5,
         retry_base_seconds: int = 60,
+        retry: RetryPolicy | None = None,
+        outage: RetryPolicy | None = None,
         batch_size: int = 200,
         claim_seconds: int = 900,
+        worker: str | None = None,
         digester: Digester | None = None,
     ) -> None:
         if max_attempts < 1 or batch_size < 1 or claim_seconds < 1 or retry_base_seconds < 0:
@@ -99,11 +111,17 @@ class OutboxSender:
         self._renderer = renderer
         self._transport = transport
         self._sender = sender
-        self._max_attempts = max_attempts
-        self._retry_base = timedelta(seconds=retry_base_seconds)
+        self.retry = retry or RetryPolicy(
+            timedelta(seconds=retry_base_seconds),
+            max(MAX_RETRY_DELAY, timedelta(seconds=retry_base_seconds)),
+            max_attempts,
+        )
+        self._max_attempts = self.retry.max_attempts or max_attempts
+        self.outage = outage or RetryPolicy(self.retry.base, timedelta(minutes=15))
         self._batch_size = batch_size
         # Longer than the slowest batch can take, or a second drainer would send it again.
         self._claim_for = timedelta(seconds=claim_seconds)
+        self.worker = worker or default_worker()
         self._digester = digester
 
     @classmethod
@@ -114,17 +132,24 @@ class OutboxSender:
         *,
         renderer: TemplateRenderer | None = None,
         transport: Transport | None = None,
+        worker: str | None = None,
     ) -> OutboxSender:
-        """A sender configured by `settings.email`: templates, transport, digests."""
+        """A sender configured by `settings`: templates, transport, digests, the retry and
+        outage policies of `[email]`, and claims that last `daemon.lease_seconds`."""
         renderer = renderer or TemplateRenderer.from_settings(settings)
         sender = settings.email.from_address
+        email = settings.email
         return cls(
             database,
             renderer,
             transport or transport_from_settings(settings),
             sender=sender,
-            max_attempts=settings.email.max_attempts,
-            retry_base_seconds=settings.email.retry_base_seconds,
+            retry=RetryPolicy.of(
+                email.retry_base_seconds, email.retry_cap_seconds, email.max_attempts
+            ),
+            outage=RetryPolicy.of(email.retry_base_seconds, email.outage_cap_seconds, None),
+            claim_seconds=settings.daemon.lease_seconds,
+            worker=worker,
             digester=Digester(
                 DigestRule.from_settings(settings), renderer, message.domain_of(sender)
             ),
@@ -132,30 +157,56 @@ class OutboxSender:
 
     def retry_delay(self, attempts: int) -> timedelta:
         """How long to wait after the `attempts`-th failed attempt (doubling, capped)."""
-        doublings = min(max(attempts - 1, 0), 30)  # past the cap anyway; avoids overflow
-        return min(self._retry_base * (1 << doublings), MAX_RETRY_DELAY)
+        return self.retry.delay(attempts)
 
-    def drain(self, now: datetime, *, max_batches: int = 10) -> DrainReport:
-        """Send what is due at `now`, batch after batch, until none is left or `max_batches`."""
+    def take_back(self) -> int:
+        """End the claims an earlier run under this worker id left (at a daemon's start)."""
+        with self._database.unit_of_work() as session:
+            back, dead = claims.take_back(session, self.worker, self._max_attempts)
+        if back or dead:
+            log.info(
+                "outbox: took back %d messages left claimed by an earlier run of %s "
+                "(%d made dead letters after their last attempt)",
+                back,
+                self.worker,
+                dead,
+            )
+        return back + dead
+
+    def drain(
+        self, now: datetime, *, max_batches: int = 10, stop: threading.Event | None = None
+    ) -> DrainReport:
+        """Send what is due at `now`, batch after batch, until none is left, `max_batches`,
+        the transport is down, or `stop` is set (checked between two messages)."""
+        state = health.check(self._database)
+        if state.paused(now):
+            return DrainReport(paused=1)
         report = DrainReport()
         for number in range(max_batches):
             # Digests once: `now` stands still, so later batches would find the same reminders.
-            batch = self._drain_batch(now, fold=number == 0)
+            batch = self._drain_batch(now, number == 0, stop, was_down=state.down)
             report += batch
-            if batch.claimed < self._batch_size:
+            state = health.TransportHealth() if batch.sent else state
+            if batch.claimed < self._batch_size or batch.handed_back or batch.paused:
                 break
         return report
 
     def drain_batch(self, now: datetime) -> DrainReport:
         """Make the digests due, claim up to one batch, send it, and record each outcome."""
-        return self._drain_batch(now, fold=True)
+        return self._drain_batch(now, True, None, was_down=health.check(self._database).down)
 
-    def _drain_batch(self, now: datetime, *, fold: bool) -> DrainReport:
+    def _drain_batch(
+        self, now: datetime, fold: bool, stop: threading.Event | None, *, was_down: bool
+    ) -> DrainReport:
         with self._database.unit_of_work() as session:
-            reaped = self._reap(session, now)
+            reaped = claims.reap(session, now, self._max_attempts)
             # Before the claim, so that the digests go out in this very batch.
             folding = self._digester.fold(session, now) if fold and self._digester else None
-            claimed = self._claim(session, now)
+            claimed = claims.claim(
+                session, self.worker, now, now + self._claim_for, self._batch_size
+            )
+        if reaped:
+            log.warning("outbox: %d messages dead-lettered after interrupted sends", reaped)
         start = DrainReport(
             dead=reaped,
             digests=folding.digests if folding else 0,
@@ -163,87 +214,58 @@ class OutboxSender:
         )
         if not claimed:
             return start
-        results = self._send(claimed)
-        with self._database.unit_of_work() as session:
-            return (
-                start
-                + DrainReport(claimed=len(claimed))
-                + self._record(session, claimed, results, now)
-            )
+        return start + self._send_claimed(claimed, now, stop, was_down)
 
-    def _reap(self, session: Session, now: datetime) -> int:
-        # A claim that expired on its last allowed attempt: the drainer died mid-send that
-        # often, so the message itself may be what kills it.
-        result = session.execute(
-            update(OutboxMessage)
-            .where(
-                OutboxMessage.status == SENDING,
-                OutboxMessage.claimed_until <= now,
-                OutboxMessage.attempts >= self._max_attempts,
-            )
-            .values(
-                status=DEAD,
-                claimed_until=None,
-                last_error=f"no outcome after {self._max_attempts} attempts "
-                "(the sender stopped while sending)",
-            )
-            .execution_options(synchronize_session=False)
-        )
-        reaped = int(getattr(result, "rowcount", 0) or 0)
-        if reaped:
-            log.warning("outbox: %d messages dead-lettered after interrupted sends", reaped)
-        return reaped
+    def _send_claimed(
+        self, claimed: list[Claimed], now: datetime, stop: threading.Event | None, was_down: bool
+    ) -> DrainReport:
+        report = DrainReport(claimed=len(claimed))
+        current: Claimed | None = claimed[0]
+        waiting = claimed[1:]
+        delivery: Delivery
+        try:
+            delivery = open_delivery(self._transport)
+        except Exception as exc:  # a bug: reported per message by _send_one
+            delivery = _Raising(exc)
+        try:
+            while current is not None:
+                result = self._send_one(delivery, current)
+                usable = result.status is not SendStatus.UNAVAILABLE
+                stopping = stop is not None and stop.is_set()
+                upcoming = waiting.pop(0) if usable and waiting and not stopping else None
+                outcome, started = self._record(current, result, now, upcoming)
+                report += outcome
+                if not usable:
+                    health.went_down(self._database, self.worker, now, result.reason, self.outage)
+                    report += DrainReport(paused=1)
+                elif was_down:
+                    health.came_back(self._database, self.worker, now)
+                    was_down = False
+                current = upcoming.started() if upcoming is not None and started else None
+                if upcoming is not None and not started:
+                    waiting = []  # taken over by another drainer: our claim ran out
+        finally:
+            delivery.close()
+            report += self._hand_back(waiting)
+        return report
 
-    def _claim(self, session: Session, now: datetime) -> list[_Claimed]:
-        due = or_(
-            and_(OutboxMessage.status == PENDING, OutboxMessage.next_attempt_at <= now),
-            and_(OutboxMessage.status == SENDING, OutboxMessage.claimed_until <= now),
-        )
-        ids = (
-            select(OutboxMessage.id)
-            .where(due)
-            .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
-            .limit(self._batch_size)
-        )
-        if session.get_bind().dialect.name == "postgresql":
-            ids = ids.with_for_update(skip_locked=True)
-        rows = session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.id.in_(ids.scalar_subquery()))
-            .values(
-                status=SENDING,
-                claimed_until=now + self._claim_for,
-                attempts=OutboxMessage.attempts + 1,
+    def _send_one(self, delivery: Delivery, row: Claimed) -> SendResult:
+        try:
+            email = self._build(row)
+        except BadInput as exc:
+            return SendResult(
+                row.message_id, SendStatus.PERMANENT, f"cannot build the message: {exc}"
             )
-            .returning(
-                OutboxMessage.id,
-                OutboxMessage.message_id,
-                OutboxMessage.template,
-                OutboxMessage.recipients,
-                OutboxMessage.context,
-                OutboxMessage.partnership_id,
-                OutboxMessage.attempts,
-                OutboxMessage.created_at,
-            )
-            .execution_options(synchronize_session=False)
-        ).all()
-        return sorted((_Claimed(*row) for row in rows), key=lambda claimed: claimed.id)
+        try:
+            return delivery.send(email)
+        except Exception as exc:
+            # Transports report failures instead of raising; this is a bug, so log it in full,
+            # but still leave the message to be retried rather than stuck until the claim ends.
+            log.exception("outbox: the transport failed unexpectedly")
+            reason = f"the transport failed unexpectedly: {type(exc).__name__}: {exc}"
+            return SendResult(row.message_id, SendStatus.TEMPORARY, reason)
 
-    def _send(self, claimed: Sequence[_Claimed]) -> list[SendResult]:
-        results: dict[int, SendResult] = {}
-        built: list[tuple[int, Message]] = []
-        for row in claimed:
-            try:
-                built.append((row.id, self._build(row)))
-            except BadInput as exc:
-                reason = f"cannot build the message: {exc}"
-                results[row.id] = SendResult(row.message_id, SendStatus.PERMANENT, reason)
-        if built:
-            for (row_id, _), result in zip(built, self._hand_over(built), strict=True):
-                results[row_id] = result
-        return [results[row.id] for row in claimed]
-
-    def _build(self, row: _Claimed) -> Message:
+    def _build(self, row: Claimed) -> Message:
         headers = {"X-Ceop-Template": row.template}
         if row.partnership_id is not None:
             headers["X-Ceop-Partnership"] = str(row.partnership_id)
@@ -256,96 +278,68 @@ class OutboxSender:
             date=row.created_at,
         )
 
-    def _hand_over(self, built: Sequence[tuple[int, Message]]) -> list[SendResult]:
-        emails = [email for _, email in built]
-        try:
-            results = self._transport.send_batch(emails)
-        except Exception as exc:
-            # Transports report failures instead of raising; this is a bug, so log it in full,
-            # but still leave the messages to be retried rather than stuck until the claim ends.
-            log.exception("outbox: the transport failed unexpectedly")
-            reason = f"the transport failed unexpectedly: {type(exc).__name__}: {exc}"
-            return [SendResult(str(e["Message-ID"]), SendStatus.TEMPORARY, reason) for e in emails]
-        if len(results) != len(emails):
-            reason = f"the transport returned {len(results)} results for {len(emails)} messages"
-            log.error("outbox: %s", reason)
-            return [SendResult(str(e["Message-ID"]), SendStatus.TEMPORARY, reason) for e in emails]
-        return results
+    def _record(
+        self, row: Claimed, result: SendResult, now: datetime, upcoming: Claimed | None
+    ) -> tuple[DrainReport, bool]:
+        """Save `row`'s outcome and start `upcoming`'s attempt, in one short transaction."""
+        outcome, values = self._outcome(row, result, now)
+        with self._database.unit_of_work() as session:
+            saved = claims.record(session, self.worker, row, values)
+            started = upcoming is not None and claims.start(session, self.worker, upcoming)
+        if not saved:
+            log.warning("outbox: message %d was claimed again before its outcome was saved", row.id)
+            outcome = DrainReport(lost=1)
+        return outcome, started
 
     def _outcome(
-        self, row: _Claimed, result: SendResult, now: datetime
+        self, row: Claimed, result: SendResult, now: datetime
     ) -> tuple[DrainReport, dict[str, Any]]:
         """What becomes of `row` after `result`: its report and the columns to write."""
-        values: dict[str, Any] = {
-            "b_error": result.reason or None,
-            "b_sent_at": None,
-            "b_next": None,
-        }
         if result.status is SendStatus.SENT:
-            values |= {"b_status": SENT, "b_sent_at": now}
-            return DrainReport(sent=1), values
-        if result.status is SendStatus.TEMPORARY and row.attempts < self._max_attempts:
-            values |= {"b_status": PENDING, "b_next": now + self.retry_delay(row.attempts)}
-            return DrainReport(retrying=1), values
+            return DrainReport(sent=1), {
+                "status": SENT,
+                "sent_at": now,
+                "last_error": result.reason or None,
+            }
+        if result.status is SendStatus.UNAVAILABLE:
+            # Not the message's fault: its attempt is given back and it waits for the next try.
+            return DrainReport(handed_back=1), {
+                "status": PENDING,
+                "attempts": row.attempts - 1,
+                "last_error": result.reason,
+            }
+        if result.status is SendStatus.TEMPORARY and not self.retry.gives_up(row.attempts):
+            return DrainReport(retrying=1), {
+                "status": PENDING,
+                "next_attempt_at": now + self.retry.delay(row.attempts),
+                "last_error": result.reason,
+            }
+        error = result.reason
         if result.status is SendStatus.TEMPORARY:
-            values["b_error"] = f"gave up after {row.attempts} attempts: {result.reason}"
-        values["b_status"] = DEAD
-        log.warning("outbox: message %d is a dead letter: %s", row.id, values["b_error"])
-        return DrainReport(dead=1), values
+            error = f"gave up after {row.attempts} attempts: {result.reason}"
+        log.warning("outbox: message %d is a dead letter: %s", row.id, error)
+        return DrainReport(dead=1), {"status": DEAD, "last_error": error}
 
-    def _record(
-        self,
-        session: Session,
-        claimed: Sequence[_Claimed],
-        results: Sequence[SendResult],
-        now: datetime,
-    ) -> DrainReport:
-        """Write every outcome with one statement, but only where our claim still stands."""
-        report = DrainReport()
-        params: list[dict[str, Any]] = []
-        outcomes: dict[int, DrainReport] = {}
-        for row, result in zip(claimed, results, strict=True):
-            outcome, values = self._outcome(row, result, now)
-            outcomes[row.id] = outcome
-            report += outcome
-            params.append({"b_id": row.id, "b_attempts": row.attempts, **values})
-        saved = cast("CursorResult[Any]", session.execute(_RECORD, params)).rowcount
-        if saved == len(params):
-            return report
-        # After its claim expired another drainer owns a row: find which outcomes were not saved.
-        ours = {(row.id, row.attempts) for row in claimed}
-        current = session.execute(
-            select(OutboxMessage.id, OutboxMessage.attempts, OutboxMessage.status).where(
-                OutboxMessage.id.in_([row.id for row in claimed])
-            )
-        ).all()
-        for row_id, attempts, status in current:
-            if (row_id, attempts) not in ours or status == SENDING:
-                log.warning(
-                    "outbox: message %d was claimed again before its outcome was saved", row_id
-                )
-                report = report - outcomes[row_id] + DrainReport(lost=1)
-        return report
+    def _hand_back(self, waiting: list[Claimed]) -> DrainReport:
+        if not waiting:
+            return DrainReport()
+        try:
+            with self._database.unit_of_work() as session:
+                back = claims.hand_back(session, self.worker, waiting)
+        except Exception:  # the claims expire after lease_seconds anyway
+            log.warning("outbox: could not hand back %d claims; they expire", len(waiting))
+            return DrainReport()
+        return DrainReport(handed_back=back)
 
 
-_TABLE = cast(Table, OutboxMessage.__table__)
-# One statement for a whole batch of outcomes (executemany); a NULL keeps the column as it is.
-_RECORD = (
-    update(_TABLE)
-    .where(
-        _TABLE.c.id == bindparam("b_id"),
-        _TABLE.c.status == SENDING,
-        _TABLE.c.attempts == bindparam("b_attempts"),
-    )
-    .values(
-        status=bindparam("b_status"),
-        claimed_until=None,
-        last_error=bindparam("b_error"),
-        sent_at=func.coalesce(
-            bindparam("b_sent_at", type_=_TABLE.c.sent_at.type), _TABLE.c.sent_at
-        ),
-        next_attempt_at=func.coalesce(
-            bindparam("b_next", type_=_TABLE.c.next_attempt_at.type), _TABLE.c.next_attempt_at
-        ),
-    )
-)
+class _Raising:
+    """A delivery standing in for a transport that raised when opened."""
+
+    def __init__(self, exc: Exception) -> None:
+        self._exc = exc
+
+    def send(self, message: Message) -> SendResult:
+        raise self._exc
+
+    def close(self) -> None:
+        pass

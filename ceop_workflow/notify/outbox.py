@@ -3,7 +3,8 @@
 A row's life: `pending` (due at `next_attempt_at`) → `sending` (claimed by one drainer until
 `claimed_until`) → `sent`; or back to `pending` with a later `next_attempt_at` after a
 temporary failure; or `dead` (a dead letter) after a permanent failure or too many attempts. A
-dead letter goes back to `pending` only when someone retries it by id. A reminder folded into a
+dead letter goes back to `pending` only when someone retries it (by id, or all that match a
+filter). A reminder folded into a
 daily digest becomes `digested`, with `digest_id` naming the digest's row (`notify.digest`).
 This module writes rows and answers questions about them; `notify.drain` sends them.
 """
@@ -117,20 +118,64 @@ class DeadLetter:
 def retry_dead_letter(session: Session, outbox_id: int, now: datetime) -> None:
     """Make dead letter `outbox_id` due again at `now`, with a fresh count of attempts.
 
-    `NotFound` if there is no such message, `Refused` if it is not a dead letter.
+    A message whose claim ran out (its drainer stopped mid-send) is made due again too. `NotFound`
+    if there is no such message; `Refused` if it is sent, waiting, or being sent under a claim
+    that still stands (saying by whom and until when).
     """
     result = session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.id == outbox_id, OutboxMessage.status == DEAD)
-        .values(status=PENDING, attempts=0, next_attempt_at=now, claimed_until=None)
+        .where(
+            OutboxMessage.id == outbox_id,
+            (OutboxMessage.status == DEAD)
+            | ((OutboxMessage.status == SENDING) & (OutboxMessage.claimed_until <= now)),
+        )
+        .values(
+            status=PENDING, attempts=0, next_attempt_at=now, claimed_until=None, claimed_by=None
+        )
         .execution_options(synchronize_session=False)
     )
     if getattr(result, "rowcount", 0):
         return
-    status = session.scalar(select(OutboxMessage.status).where(OutboxMessage.id == outbox_id))
-    if status is None:
+    row = session.get(OutboxMessage, outbox_id)
+    if row is None:
         raise NotFound(f"no outbox message {outbox_id}")
-    raise Refused(f"outbox message {outbox_id} is {status}, not a dead letter")
+    if row.status == SENDING:
+        until = row.claimed_until.isoformat() if row.claimed_until else "?"
+        raise Refused(
+            f"outbox message {outbox_id} is being sent by {row.claimed_by or '?'} (claim until "
+            f"{until}); if that drainer died, start it again with the same worker id, or retry "
+            "after the claim runs out"
+        )
+    raise Refused(f"outbox message {outbox_id} is {row.status}, not a dead letter")
+
+
+def retry_dead_letters(
+    session: Session,
+    now: datetime,
+    *,
+    template: str | None = None,
+    error_contains: str | None = None,
+    since: datetime | None = None,
+) -> int:
+    """Make every dead letter that matches the filters due again at `now` (as
+    `retry_dead_letter` does one); how many. Filters: the template, a piece of the last error
+    (e.g. the server's name after an outage), dead letters created at or after `since`."""
+    conditions = [OutboxMessage.status == DEAD]
+    if template is not None:
+        conditions.append(OutboxMessage.template == template)
+    if error_contains:
+        conditions.append(OutboxMessage.last_error.contains(error_contains, autoescape=True))
+    if since is not None:
+        conditions.append(OutboxMessage.created_at >= since)
+    result = session.execute(
+        update(OutboxMessage)
+        .where(*conditions)
+        .values(
+            status=PENDING, attempts=0, next_attempt_at=now, claimed_until=None, claimed_by=None
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def counts(session: Session) -> OutboxCounts:

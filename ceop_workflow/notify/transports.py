@@ -1,61 +1,58 @@
 """Ways an email leaves ceop-workflow: SMTP, a folder of .eml files, or a text stream.
 
-Every transport takes a batch and reports, per message and in order, whether it was sent, failed
-for now (the outbox retries it later, with backoff) or failed for good (the outbox dead-letters
-it). Transports never raise for a failed send: a failure is a `SendResult`.
+A transport is opened into a `Delivery`, which sends one message at a time and says at once
+what became of it, so the outbox records each outcome before the next message goes: sent,
+failed for now (the outbox retries it later, with backoff), failed for good (a dead letter), or
+not tried because the transport itself cannot be used (the server refuses connections, times
+out, says 4xx on connect, refuses the login: the outbox pauses, spending no attempt).
+Transports never raise for a failed send: a failure is a `SendResult`.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
-import re
 import smtplib
 import ssl
 import sys
-import tempfile
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from email.message import Message
-from enum import StrEnum
-from pathlib import Path
-from typing import Protocol, TextIO
+from typing import TextIO
 
 from ceop_workflow.config import Settings
 from ceop_workflow.errors import ConfigError
+from ceop_workflow.notify.maildir import MaildirTransport, clean_leftovers
+from ceop_workflow.notify.sending import (
+    Delivery,
+    OneByOne,
+    Opens,
+    SendResult,
+    SendStatus,
+    Transport,
+    describe,
+    open_delivery,
+    result_of,
+    send_all,
+    text_of,
+)
+
+# Re-exported: callers import every transport and its shapes from here.
+__all__ = [
+    "ConsoleTransport",
+    "Delivery",
+    "MaildirTransport",
+    "OneByOne",
+    "Opens",
+    "SendResult",
+    "SendStatus",
+    "SmtpTransport",
+    "Transport",
+    "clean_leftovers",
+    "open_delivery",
+    "transport_from_settings",
+]
 
 log = logging.getLogger(__name__)
-
-
-class SendStatus(StrEnum):
-    """What happened to one message."""
-
-    SENT = "sent"
-    TEMPORARY = "temporary"
-    PERMANENT = "permanent"
-
-
-@dataclass(frozen=True)
-class SendResult:
-    """The outcome for one message of a batch; `reason` is one line, empty when all went well."""
-
-    message_id: str
-    status: SendStatus
-    reason: str = ""
-
-    @property
-    def sent(self) -> bool:
-        """Whether the message was handed over (to the server, the folder or the stream)."""
-        return self.status is SendStatus.SENT
-
-
-class Transport(Protocol):
-    """Something that sends a batch of emails and says what became of each."""
-
-    def send_batch(self, messages: Sequence[Message]) -> list[SendResult]:
-        """One result per message, in the order given; never raises for a failed send."""
-        ...
 
 
 def transport_from_settings(
@@ -96,13 +93,15 @@ def transport_from_settings(
 
 
 class SmtpTransport:
-    """Sends through an SMTP server, one connection per batch.
+    """Sends through an SMTP server, one connection for as long as it lasts.
 
-    Replies 4xx, a lost or refused connection, TLS and login failures are temporary: nothing is
-    wrong with the message, so it is retried (fixing a bad password needs no manual retry).
-    Replies 5xx to a message are permanent. If the server accepts some recipients of a message
-    and refuses others, the message counts as sent (retrying would send it twice to the ones
-    who accepted) and the refusals are in `reason` and the log.
+    A server that cannot be used (connection refused or timed out, 4xx on connect or 421 at any
+    time, TLS or login failures) makes the transport `UNAVAILABLE`: nothing is wrong with the
+    message, so it spends no attempt (fixing a bad password needs no manual retry). Replies 4xx
+    to a message, or a connection lost while sending it, are temporary; 5xx are permanent. If
+    the server accepts some recipients of a message and refuses others, the message counts as
+    sent (retrying would send it twice to the ones who accepted) and the refusals are in
+    `reason` and the log.
     """
 
     def __init__(
@@ -139,33 +138,14 @@ class SmtpTransport:
         """Send every message over one connection; see the class for what counts as what."""
         if not messages:
             return []
-        server = f"{self._host}:{self._port}"
-        try:
-            conn = self._connect()
-        except (OSError, smtplib.SMTPException) as exc:
-            reason = f"cannot use SMTP server {server}: {_describe(exc)}"
-            log.warning("%s; %d messages left for a retry", reason, len(messages))
-            return [_result(msg, SendStatus.TEMPORARY, reason) for msg in messages]
-        results: list[SendResult] = []
-        try:
-            for msg in messages:
-                if conn.sock is None:
-                    reason = f"SMTP server {server} closed the connection"
-                    if results:
-                        reason += f" after: {results[-1].reason}"
-                    results.append(_result(msg, SendStatus.TEMPORARY, reason))
-                    continue
-                try:
-                    results.append(self._send_one(conn, msg))
-                except (OSError, smtplib.SMTPServerDisconnected) as exc:
-                    reason = f"lost the connection to SMTP server {server}: {_describe(exc)}"
-                    results.append(_result(msg, SendStatus.TEMPORARY, reason))
-                    conn.close()
-        finally:
-            _quit(conn)
+        results = send_all(self.open(), messages)
         sent = sum(result.sent for result in results)
-        log.info("SMTP %s: %d of %d messages sent", server, sent, len(messages))
+        log.info("SMTP %s:%d: %d of %d messages sent", self._host, self._port, sent, len(messages))
         return results
+
+    def open(self) -> _SmtpDelivery:
+        """A delivery that connects at its first message and again after a lost connection."""
+        return _SmtpDelivery(self)
 
     def _connect(self) -> smtplib.SMTP:
         context = self._ssl_context or ssl.create_default_context()
@@ -195,55 +175,56 @@ class SmtpTransport:
             raise
         except smtplib.SMTPResponseException as exc:
             # Sender refused, data refused, or another reply to one of the message's commands.
-            return _result(msg, _status_of(exc.smtp_code), f"refused: {_describe(exc)}")
+            return result_of(msg, _status_of(exc.smtp_code), f"refused: {describe(exc)}")
         except smtplib.SMTPNotSupportedError as exc:
-            return _result(msg, SendStatus.PERMANENT, f"not supported by the server: {exc}")
+            return result_of(msg, SendStatus.PERMANENT, f"not supported by the server: {exc}")
         except ValueError as exc:
             # send_message found no sender or recipient in the headers.
-            return _result(msg, SendStatus.PERMANENT, _describe(exc))
+            return result_of(msg, SendStatus.PERMANENT, describe(exc))
         if refused:
             reason = "some recipients refused: " + _refusals(refused)
             log.warning("message %s sent, but %s", msg["Message-ID"], reason)
-            return _result(msg, SendStatus.SENT, reason)
-        return _result(msg, SendStatus.SENT)
+            return result_of(msg, SendStatus.SENT, reason)
+        return result_of(msg, SendStatus.SENT)
 
 
-class MaildirTransport:
-    """Writes each message as an .eml file into a folder (demos, tests, a pickup directory).
+class _SmtpDelivery:
+    """One SMTP connection, opened at the first message and again after one was lost.
 
-    The file is named after the Message-ID, so sending the same message again replaces its file
-    instead of adding a copy; it appears whole or not at all (written aside, then renamed).
+    The outcome of a message is known when `send` returns: after the server's reply to the end
+    of its data (250: sent), which the outbox then records before the next message goes.
     """
 
-    def __init__(self, folder: Path) -> None:
-        self._folder = folder
+    def __init__(self, transport: SmtpTransport) -> None:
+        self._transport = transport
+        self._conn: smtplib.SMTP | None = None
+        self._server = f"{transport._host}:{transport._port}"
 
-    @property
-    def folder(self) -> Path:
-        """Where the .eml files go."""
-        return self._folder
-
-    def path_for(self, message_id: str) -> Path:
-        """The file a message with this Message-ID is written to."""
-        return self._folder / f"{_safe_name(message_id)}.eml"
-
-    def send_batch(self, messages: Sequence[Message]) -> list[SendResult]:
-        """Write every message; a message without a Message-ID fails permanently."""
-        results: list[SendResult] = []
-        for msg in messages:
-            message_id = str(msg["Message-ID"] or "")
-            if not message_id.strip("<> "):
-                results.append(_result(msg, SendStatus.PERMANENT, "the message has no Message-ID"))
-                continue
+    def send(self, message: Message) -> SendResult:
+        """Connect if need be, then send `message`; see `SmtpTransport` for the outcomes."""
+        if self._conn is None or self._conn.sock is None:
             try:
-                self._folder.mkdir(parents=True, exist_ok=True)
-                _write_atomically(self.path_for(message_id), msg.as_bytes())
-            except OSError as exc:
-                reason = f"cannot write to {self._folder}: {_describe(exc)}"
-                results.append(_result(msg, SendStatus.TEMPORARY, reason))
-                continue
-            results.append(_result(msg, SendStatus.SENT))
-        return results
+                self._conn = self._transport._connect()
+            except (OSError, smtplib.SMTPException) as exc:
+                self._conn = None
+                reason = f"cannot use SMTP server {self._server}: {describe(exc)}"
+                return result_of(message, SendStatus.UNAVAILABLE, reason)
+        try:
+            result = self._transport._send_one(self._conn, message)
+        except (OSError, smtplib.SMTPServerDisconnected) as exc:
+            self.close()
+            reason = f"lost the connection to SMTP server {self._server}: {describe(exc)}"
+            return result_of(message, SendStatus.TEMPORARY, reason)
+        if result.status is not SendStatus.SENT and self._conn.sock is None:
+            # 421 and its like: the server closed the connection, it is not the message.
+            return result_of(message, SendStatus.UNAVAILABLE, result.reason)
+        return result
+
+    def close(self) -> None:
+        """QUIT, or just close when the server has gone."""
+        if self._conn is not None:
+            _quit(self._conn)
+            self._conn = None
 
 
 class ConsoleTransport:
@@ -252,23 +233,26 @@ class ConsoleTransport:
     def __init__(self, stream: TextIO) -> None:
         self._stream = stream
 
+    def open(self) -> ConsoleTransport:
+        """Itself: printing needs no connection."""
+        return self
+
+    def send(self, message: Message) -> SendResult:
+        """Print one message followed by a separator line."""
+        try:
+            self._stream.write(message.as_string())
+            self._stream.write("\n" + "-" * 72 + "\n")
+            self._stream.flush()
+        except (OSError, ValueError) as exc:
+            return result_of(message, SendStatus.TEMPORARY, describe(exc))
+        return result_of(message, SendStatus.SENT)
+
+    def close(self) -> None:
+        """The stream stays open: it is not ours."""
+
     def send_batch(self, messages: Sequence[Message]) -> list[SendResult]:
         """Print every message followed by a separator line."""
-        results: list[SendResult] = []
-        for msg in messages:
-            try:
-                self._stream.write(msg.as_string())
-                self._stream.write("\n" + "-" * 72 + "\n")
-                self._stream.flush()
-            except (OSError, ValueError) as exc:
-                results.append(_result(msg, SendStatus.TEMPORARY, _describe(exc)))
-                continue
-            results.append(_result(msg, SendStatus.SENT))
-        return results
-
-
-def _result(msg: Message, status: SendStatus, reason: str = "") -> SendResult:
-    return SendResult(str(msg["Message-ID"] or ""), status, reason)
+        return [self.send(message) for message in messages]
 
 
 def _status_of(code: int) -> SendStatus:
@@ -279,29 +263,14 @@ def _refused(msg: Message, refusals: Mapping[str, tuple[int, bytes]]) -> SendRes
     # Every recipient refused: worth retrying only if one of the refusals was temporary.
     temporary = any(not 500 <= code < 600 for code, _ in refusals.values())
     status = SendStatus.TEMPORARY if temporary else SendStatus.PERMANENT
-    return _result(msg, status, "all recipients refused: " + _refusals(refusals))
+    return result_of(msg, status, "all recipients refused: " + _refusals(refusals))
 
 
 def _refusals(refusals: Mapping[str, tuple[int, bytes]]) -> str:
     return "; ".join(
-        f"{address} ({code} {_text(reply)})" for address, (code, reply) in sorted(refusals.items())
+        f"{address} ({code} {text_of(reply)})"
+        for address, (code, reply) in sorted(refusals.items())
     )
-
-
-def _describe(exc: BaseException) -> str:
-    if isinstance(exc, smtplib.SMTPResponseException):
-        return f"{exc.smtp_code} {_text(exc.smtp_error)}"
-    text = str(exc) or type(exc).__name__
-    return _one_line(f"{type(exc).__name__}: {text}")
-
-
-def _text(reply: bytes | str) -> str:
-    text = reply.decode("utf-8", "replace") if isinstance(reply, bytes) else reply
-    return _one_line(text)
-
-
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
 
 
 def _quit(conn: smtplib.SMTP) -> None:
@@ -312,29 +281,3 @@ def _quit(conn: smtplib.SMTP) -> None:
         pass
     finally:
         conn.close()
-
-
-_UNSAFE = re.compile(r"[^A-Za-z0-9._@+=-]")
-
-
-def _safe_name(message_id: str) -> str:
-    bare = message_id.strip().removeprefix("<").removesuffix(">")
-    name = _UNSAFE.sub("_", bare)[:150].lstrip(".")
-    if name != bare or not name:
-        # Two ids that only differ in unsafe characters must not share a file.
-        name = f"{name}-{hashlib.sha256(message_id.encode('utf-8')).hexdigest()[:12]}"
-    return name
-
-
-def _write_atomically(target: Path, data: bytes) -> None:
-    fd, temp_name = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=".eml")
-    temp = Path(temp_name)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        temp.replace(target)
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ceop_workflow.catalog import newest_versions
-from ceop_workflow.notify import outbox
+from ceop_workflow.notify import health, outbox
 from ceop_workflow.scheduling import rows
 from ceop_workflow.scheduling.alerts import LIVE
 from ceop_workflow.scheduling.lease import DAEMON_LEASE, LAST_SWEEP, WORKFLOWS, lease_rows
@@ -37,7 +37,8 @@ def status(database: Database, now: datetime, interval_seconds: int) -> dict[str
             "duties": _duties(session, now, timedelta(seconds=2 * interval_seconds)),
             "reviews_overdue": _alerts(session, overdue=True),
             "alerts_open": _alerts(session, overdue=False),
-            "outbox": _outbox(session),
+            "outbox": _outbox(session, now),
+            "transport": _transport(session),
         }
 
 
@@ -87,7 +88,7 @@ def _alerts(session: Session, overdue: bool) -> dict[str, Any]:
     return {"count": int(count), "oldest_since": iso(oldest)}
 
 
-def _outbox(session: Session) -> dict[str, Any]:
+def _outbox(session: Session, now: datetime) -> dict[str, Any]:
     counts = outbox.counts(session)
     oldest = session.scalar(
         select(func.min(OutboxMessage.created_at)).where(
@@ -100,7 +101,28 @@ def _outbox(session: Session) -> dict[str, Any]:
         "oldest_waiting": iso(oldest),
         "sent": counts.sent,
         "dead_letters": counts.dead,
+        # Claimed rows, by whom and until when: a live claim is being sent; one whose claim ran
+        # out was left by a drainer that stopped, and goes again at the next drain.
+        "sending": [
+            {"worker": worker, "count": int(number), "until": iso(until)}
+            for worker, number, until in session.execute(
+                select(
+                    OutboxMessage.claimed_by,
+                    func.count(),
+                    func.max(OutboxMessage.claimed_until),
+                )
+                .where(OutboxMessage.status == outbox.SENDING)
+                .group_by(OutboxMessage.claimed_by)
+                .order_by(OutboxMessage.claimed_by)
+            )
+        ],
+        "now": iso(now),
     }
+
+
+def _transport(session: Session) -> dict[str, Any] | None:
+    state = health.read(session)
+    return state.as_json() if state.down else None
 
 
 def describe(report: dict[str, Any]) -> str:
@@ -115,6 +137,7 @@ def describe(report: dict[str, Any]) -> str:
             if sweep is None
             else f"{sweep['at']} by {sweep.get('worker', '?')}: {sweep.get('done', 0)} done, "
             f"{sweep.get('failed', 0)} failed in {sweep.get('seconds', 0)} s"
+            + (" (unfinished: still running, or stopped mid-sweep)" if sweep.get("running") else "")
         ),
         f"duties due:      {duties['due']} (late: {duties['late']}, oldest due "
         f"{duties['oldest_due'] or '-'}; next {duties['next_due'] or '-'})",
@@ -124,12 +147,34 @@ def describe(report: dict[str, Any]) -> str:
         f"outbox:          {mail['depth']} waiting (oldest {mail['oldest_waiting'] or '-'}, "
         f"{mail['retrying']} after a failure), {mail['dead_letters']} dead letters",
     ]
+    lines += _sending_lines(mail)
+    if report.get("transport"):
+        down = report["transport"]
+        lines.append(
+            f"transport:       DOWN since {down['down_since']} ({down['failures']} failed tries; "
+            f"next try {down['next_try']}): {down['reason']}"
+        )
     if report["lease"] is not None:
         lease = report["lease"]
         lines.insert(1, f"daemon lease:    {lease['holder']} until {lease['expires_at']}")
     if report.get("workflows"):
         lines += _workflows_lines(report["workflows"])
     return "\n".join(lines)
+
+
+def _sending_lines(mail: dict[str, Any]) -> list[str]:
+    lines = []
+    for claim in mail.get("sending", []):
+        expired = claim["until"] is not None and claim["until"] <= mail["now"]
+        lines.append(
+            f"  {claim['count']} of them claimed by {claim['worker'] or '?'} "
+            + (
+                f"until {claim['until']}, ran out: sent again at the next drain"
+                if expired
+                else f"being sent (claim until {claim['until']})"
+            )
+        )
+    return lines
 
 
 def _workflows_lines(found: dict[str, Any]) -> list[str]:

@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
+from ceop_workflow.engine.retry import RetryPolicy
 from ceop_workflow.errors import StorageError
 from ceop_workflow.scheduling import effects, rows
 from ceop_workflow.scheduling.effects import Duty
@@ -46,6 +47,9 @@ class SweepReport:
     batches: int = 0
     seconds: float = 0.0
     stopped: bool = False
+    # True in the record kept after each batch, False once the sweep ended: a daemon killed
+    # mid-sweep leaves what it did visible to `status`, marked unfinished.
+    running: bool = False
     outcomes: dict[str, int] = field(default_factory=dict)
 
     def count(self, outcome: str) -> None:
@@ -65,8 +69,9 @@ class Sweeper:
         daemon = service.settings.daemon
         self.batch_size = daemon.batch_size
         self.lease = timedelta(seconds=daemon.lease_seconds)
-        self.max_attempts = daemon.max_attempts
-        self.retry_base = timedelta(seconds=daemon.sweep_interval_seconds)
+        self.retry = RetryPolicy.of(
+            daemon.retry_base_seconds, daemon.retry_cap_seconds, daemon.max_attempts
+        )
 
     def take_back_claims(self) -> int:
         """Release the claims a previous run under this worker id left behind."""
@@ -89,8 +94,12 @@ class Sweeper:
             report.claimed += len(claimed)
             for timer_id, partnership_id in claimed:
                 report.count(self.handle(timer_id, partnership_id, now))
+            report.running = True
+            report.seconds = round(time.perf_counter() - started, 3)
+            record_sweep(self.service.db, now, asdict(report))
             # A short batch is no sign of the end: other daemons may hold the rest for now.
         report.stopped = stop is not None and stop.is_set()
+        report.running = False
         report.seconds = round(time.perf_counter() - started, 3)
         record_sweep(self.service.db, now, asdict(report))
         log.info(
@@ -173,9 +182,9 @@ class Sweeper:
             attempts = int(row.payload.get("attempts", 0)) + 1
             row.payload = {**row.payload, "attempts": attempts, "last_error": str(exc)[:500]}
             row.claimed_by = None
-            if attempts >= self.max_attempts:
+            if self.retry.gives_up(attempts):
                 row.status, row.done_at, row.claimed_until = rows.FAILED, now, None
                 log.error("timer %d set aside after %d attempts: %s", timer_id, attempts, exc)
                 return "failed"
-            row.claimed_until = now + self.retry_base * 2 ** (attempts - 1)
+            row.claimed_until = now + self.retry.delay(attempts)
         return "retry"

@@ -147,7 +147,7 @@ def test_second_daemon_waits_on_sqlite_and_a_signal_stops_after_the_batch(
 
     first.process.send_signal(stop_with)
     assert first.wait(timeout=60) == 0, first.log
-    assert "finishing the current batch" in first.log
+    assert "finishing the message or batch in hand" in first.log
     with world.service.db.reading() as session:
         done_by_a = session.scalar(select(func.count()).where(Timer.claimed_by == "A"))
         held_by_a = session.scalar(

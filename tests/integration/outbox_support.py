@@ -25,7 +25,8 @@ SENDER = "partnerships@ceop.example"
 class ScriptedTransport:
     """Answers each message with `decide(message)`; remembers what it was given.
 
-    `during_send` runs first in each batch: a test makes the sender crash or race there.
+    Each opening (one per claimed batch) is a batch. `during_send` runs first in each batch: a
+    test makes the sender crash or race there.
     """
 
     def __init__(self, decide: Callable[[Message], SendStatus] | None = None) -> None:
@@ -37,15 +38,23 @@ class ScriptedTransport:
     def sent(self) -> list[Message]:
         return [m for batch in self.batches for m in batch]
 
-    def send_batch(self, messages: Sequence[Message]) -> list[SendResult]:
+    def open(self) -> ScriptedTransport:
         self.during_send()
-        self.batches.append(list(messages))
-        results = []
-        for msg in messages:
-            status = self.decide(msg)
-            reason = "" if status is SendStatus.SENT else f"scripted {status.value} failure"
-            results.append(SendResult(str(msg["Message-ID"]), status, reason))
-        return results
+        self.batches.append([])
+        return self
+
+    def send(self, msg: Message) -> SendResult:
+        self.batches[-1].append(msg)
+        status = self.decide(msg)
+        reason = "" if status is SendStatus.SENT else f"scripted {status.value} failure"
+        return SendResult(str(msg["Message-ID"]), status, reason)
+
+    def close(self) -> None:
+        pass
+
+    def send_batch(self, messages: Sequence[Message]) -> list[SendResult]:
+        self.open()
+        return [self.send(msg) for msg in messages]
 
 
 def make_sender(

@@ -226,7 +226,7 @@ def test_outbox_list_retry_and_drain(initialised: Install) -> None:
 
     drained = initialised.run("outbox", "drain")
     assert (drained.code, drained.out) == (0, "sent 1, retrying 0, dead 1 (of 2 due)\n")
-    [eml] = (initialised.folder / "outbox").iterdir()
+    [eml] = (initialised.folder / "outbox").glob("*.eml")
     sent = message_from_bytes(eml.read_bytes(), policy=policy.default)
     assert sent["X-Ceop-Template"] == "escalation"
 

@@ -239,7 +239,7 @@ def test_end_to_end_into_a_maildir(
 
     assert _sender(database, renderer, transport).drain(T0).sent == 1
 
-    [only] = list((tmp_path / "maildir").iterdir())
+    [only] = list((tmp_path / "maildir").glob("*.eml"))
     parsed = message_from_bytes(only.read_bytes(), policy=policy.default)
     assert parsed["Message-ID"] == message_id_for("digest:sam:2025-12-01", "ceop.example")
     assert parsed["Subject"] == "3 partnership reminders for 2025-12-01"

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
+from sqlalchemy import select
 
 from ceop_workflow.config import load_settings
 from ceop_workflow.notify.drain import OutboxSender
@@ -26,6 +27,7 @@ from ceop_workflow.notify.transports import SmtpTransport
 from ceop_workflow.scheduling.status import describe
 from ceop_workflow.scheduling.status import status as daemon_status
 from ceop_workflow.store.db import Database
+from ceop_workflow.store.models import OutboxMessage
 from tests.integration.conftest import HOST, Handler, SmtpServer, free_port
 
 REPO = Path(__file__).resolve().parents[2]
@@ -175,7 +177,7 @@ def port_nobody_listens_on() -> Iterator[int]:
     yield free_port()
 
 
-def test_server_down_then_back_delivers_every_message_once(
+def test_server_down_pauses_the_drain_without_spending_attempts_then_delivers_once(
     outbox_db: Database, renderer: TemplateRenderer, port_nobody_listens_on: int
 ) -> None:
     port = port_nobody_listens_on
@@ -185,9 +187,17 @@ def test_server_down_then_back_delivers_every_message_once(
     sender = _sender(outbox_db, renderer, port, max_attempts=5)
 
     down = sender.drain(T0)
-    assert (down.claimed, down.retrying, down.sent) == (5, 5, 0)
+    # The first message found the server down; it and the rest were handed back untouched.
+    assert (down.claimed, down.retrying, down.sent, down.handed_back, down.paused) == (
+        5,
+        0,
+        0,
+        5,
+        1,
+    )
     with outbox_db.reading() as session:
-        assert counts(session).retrying == 5
+        assert counts(session).pending == 5
+        assert set(session.scalars(select(OutboxMessage.attempts))) == {0}
 
     handler = Handler()
     controller = Controller(handler, hostname=HOST, port=port)

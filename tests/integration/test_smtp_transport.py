@@ -143,12 +143,12 @@ def test_recipients_are_refused_per_message(smtp_server: SmtpServer) -> None:
     ]
 
 
-def test_server_down_is_a_temporary_failure() -> None:
+def test_server_down_makes_the_transport_unavailable_not_the_message() -> None:
     transport = SmtpTransport(HOST, free_port(), timeout=5)
 
     results = transport.send_batch([_email("a"), _email("b")])
 
-    assert [r.status for r in results] == [SendStatus.TEMPORARY, SendStatus.TEMPORARY]
+    assert [r.status for r in results] == [SendStatus.UNAVAILABLE, SendStatus.UNAVAILABLE]
     assert results[0].reason.startswith(f"cannot use SMTP server {HOST}:")
     assert "ConnectionRefusedError" in results[0].reason
 
@@ -190,7 +190,7 @@ def test_login_with_password_from_the_environment_never_logs_it(
         assert not any(secret in line for secret in secrets), line
 
 
-def test_wrong_password_is_temporary_and_not_logged(
+def test_wrong_password_makes_the_transport_unavailable_and_is_not_logged(
     smtp_auth_server: SmtpServer, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
@@ -205,7 +205,7 @@ def test_wrong_password_is_temporary_and_not_logged(
 
     [result] = transport.send_batch([_email("a")])
 
-    assert result.status is SendStatus.TEMPORARY
+    assert result.status is SendStatus.UNAVAILABLE
     assert "535" in result.reason
     assert wrong not in result.reason
     assert all(wrong not in record.getMessage() for record in caplog.records)
@@ -264,10 +264,10 @@ def test_implicit_tls(smtps_server: SmtpServer, loopback_certificate: Certificat
     assert len(smtps_server.received) == 1
 
 
-def test_untrusted_certificate_is_a_temporary_failure(smtps_server: SmtpServer) -> None:
+def test_untrusted_certificate_makes_the_transport_unavailable(smtps_server: SmtpServer) -> None:
     transport = SmtpTransport(smtps_server.host, smtps_server.port, security="tls", timeout=5)
 
     [result] = transport.send_batch([_email("a")])
 
-    assert result.status is SendStatus.TEMPORARY
+    assert result.status is SendStatus.UNAVAILABLE
     assert "CERTIFICATE_VERIFY_FAILED" in result.reason

@@ -37,7 +37,8 @@ def test_maildir_writes_one_file_per_message(tmp_path: Path) -> None:
     results = transport.send_batch(messages)
 
     assert [r.status for r in results] == [SendStatus.SENT, SendStatus.SENT]
-    files = sorted((tmp_path / "outbox").iterdir())
+    files = sorted((tmp_path / "outbox").glob("*.eml"))
+    assert list((tmp_path / "outbox" / "tmp").iterdir()) == []  # written aside, then renamed
     assert [f.name for f in files] == sorted(f"{m['Message-ID'].strip('<>')}.eml" for m in messages)
     parsed = message_from_bytes(files[0].read_bytes(), policy=policy.default)
     assert parsed["Message-ID"] in {m["Message-ID"] for m in messages}
@@ -49,7 +50,7 @@ def test_maildir_resend_overwrites_instead_of_duplicating(tmp_path: Path) -> Non
     transport.send_batch([_email("a", text="first\n")])
     transport.send_batch([_email("a", text="second\n")])
 
-    [only] = list(tmp_path.iterdir())
+    [only] = list(tmp_path.glob("*.eml"))
     parsed = message_from_bytes(only.read_bytes(), policy=policy.default)
     assert isinstance(parsed, EmailMessage)
     body = parsed.get_body(preferencelist=("plain",))
@@ -63,7 +64,7 @@ def test_maildir_file_names_are_safe_and_distinct(tmp_path: Path) -> None:
     results = transport.send_batch([_email(i, message_id=i) for i in ids])
 
     assert all(r.sent for r in results)
-    files = list((tmp_path / "box").iterdir())
+    files = list((tmp_path / "box").glob("*.eml"))
     assert len(files) == 4
     assert all(f.parent == tmp_path / "box" and not f.name.startswith(".") for f in files)
     assert transport.path_for(ids[2]) != transport.path_for(ids[3])
@@ -76,7 +77,7 @@ def test_maildir_without_message_id_is_permanent(tmp_path: Path) -> None:
     [result] = MaildirTransport(tmp_path).send_batch([msg])
 
     assert result.status is SendStatus.PERMANENT
-    assert list(tmp_path.iterdir()) == []
+    assert list(tmp_path.glob("*.eml")) == []
 
 
 def test_maildir_unwritable_folder_is_temporary(tmp_path: Path) -> None:

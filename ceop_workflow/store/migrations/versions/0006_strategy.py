@@ -1,7 +1,7 @@
 """strategy: the Business Plan register, initiatives, clearance reasons, feedback and benefits
 
 Revision ID: 0006
-Revises: 0003
+Revises: 0004
 Create Date: 2026-12-01 15:25:22
 """
 
@@ -14,7 +14,7 @@ import ceop_workflow.store.types
 
 
 revision = '0006'
-down_revision = '0003'
+down_revision = '0004'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """calendar feeds: one private iCalendar address per person
 
 Revision ID: 0007
-Revises: 0003
+Revises: 0006
 """
 
 from __future__ import annotations
