@@ -34,7 +34,7 @@ from ceop_workflow.records import Records
 from ceop_workflow.service import Service
 from ceop_workflow.store.db import Database
 from ceop_workflow.wiring import build_service
-from tests.support import T0, CliResult, Core, run_cli_in, write_config
+from tests.support import T0, TIME_SCALE_ENV, CliResult, Core, run_cli_in, time_scale, write_config
 
 PG_ADMIN_URL = os.environ.get(
     "CEOP_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -189,3 +189,18 @@ def build(tmp_path: Path, db_url: str) -> Iterator[Callable[..., Core]]:
     yield make
     for database in made:
         database.dispose()
+
+
+# -- deadlines ---------------------------------------------------------------------------------
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Refuse a bad CEOP_TEST_TIME_SCALE before any test runs."""
+    try:
+        time_scale()
+    except ValueError as exc:
+        raise pytest.UsageError(str(exc)) from None
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"deadlines: x{time_scale():g} ({TIME_SCALE_ENV}, see tests/support.py)"

@@ -29,6 +29,40 @@ T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 CliResult = tuple[int, str, str]
 
 
+# -- deadlines ---------------------------------------------------------------------------------
+
+TIME_SCALE_ENV = "CEOP_TEST_TIME_SCALE"
+# A loaded 2-core machine (two busy loops, two pytest workers) runs a test's processes about
+# three times slower than an idle one; the base figures already leave room on an idle machine.
+DEFAULT_TIME_SCALE = 4.0
+
+
+def time_scale() -> float:
+    """The factor every wall-clock deadline of the suite is multiplied by.
+
+    From the environment variable CEOP_TEST_TIME_SCALE (a number > 0), else 4. A deadline only
+    bounds how long a hung test takes to fail, so a larger factor never hides a failure: raise
+    it on a slower or busier machine.
+    """
+    raw = os.environ.get(TIME_SCALE_ENV, "").strip()
+    if not raw:
+        return DEFAULT_TIME_SCALE
+    try:
+        factor = float(raw)
+    except ValueError:
+        factor = 0.0
+    if not factor > 0 or factor == float("inf"):
+        raise ValueError(f"{TIME_SCALE_ENV}={raw!r}: give a number greater than 0, e.g. 4")
+    return factor
+
+
+def scaled(seconds: float) -> float:
+    """A deadline for a wait on another process or thread (a subprocess's timeout, a poll, a
+    browser action): `seconds`, what the wait may take on an idle 2-core machine with room to
+    spare, times `time_scale()`."""
+    return seconds * time_scale()
+
+
 # -- configuration -----------------------------------------------------------------------------
 
 
@@ -89,7 +123,7 @@ def run_cli_in(
         env=cli_env() | (env or {}),
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=scaled(60),
         check=False,
     )
     return done.returncode, done.stdout, done.stderr
