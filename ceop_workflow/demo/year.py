@@ -5,6 +5,8 @@ once the book is seeded; only its clock is simulated. Each day it makes one roun
 (`Daemon.work_once`: the sweep, with its reminders, chases, alerts and renewals; the monthly
 report on the first working day; the outbox drained into the mail folder), then people work
 at 11:00 (the chapters' steps, then the daily routine); their emails leave at the next round.
+A day when nothing is due and no email waits has no round: it would find nothing to do, and
+on most days of the year that is so (a round costs as much as a day's work).
 """
 
 from __future__ import annotations
@@ -73,7 +75,7 @@ def _daemon_has_work(database: Database, now: datetime, tz: ZoneInfo) -> bool:
     with database.reading() as session:
         duty = select(Timer.id).where(Timer.status == timer_rows.PENDING, Timer.due_at <= now)
         mail = select(OutboxMessage.id).where(
-            OutboxMessage.status.in_([outbox.PENDING, outbox.SENDING]),
+            OutboxMessage.status == outbox.PENDING,
             OutboxMessage.next_attempt_at <= now,
         )
         return bool(session.scalar(select(or_(exists(duty), exists(mail)))))

@@ -23,6 +23,8 @@ ROOT = Path(__file__).resolve().parents[2]
 # ten seconds of wall time on an idle 2-core machine; a busy machine's slower CPU takes up to
 # about twice that. Before the demo read states in one query it took 45-50 s.
 CPU_BUDGET = 25.0
+# One pytest-xdist worker runs the demo once, for every test of this module.
+pytestmark = pytest.mark.xdist_group("demo_run")
 COMMAND = [sys.executable, "-m", "ceop_workflow", "--config", str(ROOT / "config.toml")]
 
 
