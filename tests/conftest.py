@@ -34,7 +34,16 @@ from ceop_workflow.records import Records
 from ceop_workflow.service import Service
 from ceop_workflow.store.db import Database
 from ceop_workflow.wiring import build_service
-from tests.support import T0, TIME_SCALE_ENV, CliResult, Core, run_cli_in, time_scale, write_config
+from tests.support import (
+    T0,
+    TIME_SCALE_ENV,
+    CliResult,
+    Core,
+    load_factor,
+    run_cli_in,
+    time_scale,
+    write_config,
+)
 
 PG_ADMIN_URL = os.environ.get(
     "CEOP_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -203,4 +212,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_report_header(config: pytest.Config) -> str:
-    return f"deadlines: x{time_scale():g} ({TIME_SCALE_ENV}, see tests/support.py)"
+    return (
+        f"deadlines: x{time_scale():g} ({TIME_SCALE_ENV}) x the load per CPU when a wait starts"
+        f" (now {load_factor():.1f}); see tests/support.py"
+    )

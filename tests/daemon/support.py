@@ -24,7 +24,7 @@ from ceop_workflow.service import FireRequest, Service
 from ceop_workflow.store.db import Database
 from ceop_workflow.store.models import OutboxMessage
 from ceop_workflow.wiring import build_service
-from tests.support import scaled, time_scale
+from tests.support import TIME_SCALE_ENV, scaled, time_scale
 
 REPO = Path(__file__).resolve().parents[2]
 LONDON = ZoneInfo("Europe/London")
@@ -259,8 +259,8 @@ def wait_for(condition: Callable[[], bool], timeout: float, what: str) -> None:
     while not condition():
         if time_module.monotonic() > deadline:
             raise AssertionError(
-                f"timed out after {seconds:g} s ({timeout:g} s x {time_scale():g}) "
-                f"waiting for {what}"
+                f"timed out after {seconds:.0f} s ({timeout:g} s, scaled for the machine's load "
+                f"and {TIME_SCALE_ENV}={time_scale():g}) waiting for {what}"
             )
         time_module.sleep(0.02)
 
