@@ -45,6 +45,9 @@ from tests.support import (
     write_config,
 )
 
+# Under CI=true a skipped test fails (tests/ci_skips.py).
+pytest_plugins = ["tests.ci_skips"]
+
 PG_ADMIN_URL = os.environ.get(
     "CEOP_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )

@@ -4,20 +4,23 @@ from __future__ import annotations
 
 import json
 import sys
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from ceop_workflow.clock import Clock, FixedClock, SystemClock
 from ceop_workflow.config import Settings, load_settings
 from ceop_workflow.errors import BadInput
-from ceop_workflow.records import Records
-from ceop_workflow.service import Service
-from ceop_workflow.store.db import Database
+
+if TYPE_CHECKING:  # imported where used: `--help` and light commands need none of them
+    from ceop_workflow.records import Records
+    from ceop_workflow.service import Service
+    from ceop_workflow.store.db import Database
 
 
 @dataclass
@@ -49,6 +52,8 @@ class App:
     @cached_property
     def database(self) -> Database:
         """The database of database.url."""
+        from ceop_workflow.store.db import Database
+
         return Database(self.settings.database.url)
 
     @cached_property
@@ -70,6 +75,8 @@ class App:
     @cached_property
     def records(self) -> Records:
         """Contacts, reviews and contributions."""
+        from ceop_workflow.records import Records
+
         service = self.service
         return Records(
             service.settings, service.db, service.clock, service.listeners, service.catalog
@@ -103,3 +110,14 @@ def table(rows: list[dict[str, Any]], columns: list[str]) -> str:
 def fail(message: str) -> None:
     """Print a one-line error to stderr."""
     print(f"error: {message}", file=sys.stderr)
+
+
+def parse_pairs(pairs: tuple[str, ...], option: str) -> dict[str, list[str]]:
+    """KEY=VALUE options into lists of values per key (a key may repeat)."""
+    values: dict[str, list[str]] = defaultdict(list)
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise BadInput(f"{option} {pair!r}: expected KEY=VALUE")
+        values[key.strip()].append(value)
+    return dict(values)

@@ -40,30 +40,12 @@ def validate(app: App) -> None:
 @pass_app
 def preview(app: App, template: str, partnership_id: int | None, part: str, as_json: bool) -> None:
     """Print message TEMPLATE as it would be sent today for partnership ID, with its real data."""
-    from ceop_workflow.notify import preview as previews
+    from ceop_workflow.emails import preview_message
     from ceop_workflow.notify.render import TemplateRenderer
-    from ceop_workflow.store.models import Partnership
 
     renderer = TemplateRenderer.from_settings(app.settings)
-    app.database.require_schema()
-    definition = None
-    if partnership_id is not None:
-        with app.database.reading() as session:
-            p = session.get(Partnership, partnership_id)
-            version = None if p is None else (p.workflow, p.workflow_version)
-        if version is not None:
-            definition = app.service.definition(*version)
-    with app.database.reading() as session:
-        shown = previews.preview(
-            session,
-            app.settings,
-            renderer,
-            definition,
-            template,
-            partnership_id,
-            app.clock.now(),
-        )
-    rendered = renderer.render(template, shown.context)
+    result = preview_message(app.service, renderer, template, partnership_id)
+    shown, rendered = result.preview, result.message
     if shown.note:
         click.echo(f"note: {shown.note}", err=True)
     if as_json:
@@ -101,11 +83,9 @@ def _statuses() -> click.Choice[str]:
 @pass_app
 def list_(app: App, status: str | None, limit: int, as_json: bool) -> None:
     """The newest messages in the outbox, newest first (dead letters say why)."""
-    from ceop_workflow.notify.outbox import entries
+    from ceop_workflow.emails import outbox_entries
 
-    app.database.require_schema()
-    with app.database.reading() as session:
-        rows = [dataclasses.asdict(entry) for entry in entries(session, status, limit)]
+    rows = [dataclasses.asdict(entry) for entry in outbox_entries(app.service, status, limit)]
     shown: list[dict[str, Any]] = [
         row
         | {
@@ -134,11 +114,9 @@ def _first_and_more(recipients: list[str]) -> str:
 @pass_app
 def retry(app: App, outbox_id: int) -> None:
     """Put dead letter ID back in the queue, due now, with a fresh count of attempts."""
-    from ceop_workflow.notify.outbox import retry_dead_letter
+    from ceop_workflow.emails import retry_dead_letter
 
-    app.database.require_schema()
-    with app.database.unit_of_work() as session:
-        retry_dead_letter(session, outbox_id, app.clock.now())
+    retry_dead_letter(app.service, outbox_id)
     click.echo(f"outbox message {outbox_id} is pending again; it leaves at the next drain")
 
 

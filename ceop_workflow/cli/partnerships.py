@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from typing import Any
 
 import click
 
-from ceop_workflow.cli.app import App, emit, pass_app, table
+from ceop_workflow.cli.app import App, emit, parse_pairs, pass_app, table
 from ceop_workflow.cli.workflows import FORMATS, draw
-from ceop_workflow.errors import BadInput
 from ceop_workflow.service import FireRequest
 
 JSON = click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
@@ -111,17 +109,6 @@ def _history_lines(rows: list[dict[str, Any]]) -> list[str]:
         + (f"  — {r['comment']}" if r["comment"] else "")
         for r in rows
     ]
-
-
-def parse_pairs(pairs: tuple[str, ...], option: str) -> dict[str, list[str]]:
-    """KEY=VALUE options into lists of values per key (a key may repeat)."""
-    values: dict[str, list[str]] = defaultdict(list)
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key.strip():
-            raise BadInput(f"{option} {pair!r}: expected KEY=VALUE")
-        values[key.strip()].append(value)
-    return dict(values)
 
 
 @click.command()

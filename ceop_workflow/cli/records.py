@@ -6,8 +6,8 @@ from datetime import date
 
 import click
 
-from ceop_workflow.cli.app import App, emit, pass_app
-from ceop_workflow.cli.partnerships import JSON, parse_pairs
+from ceop_workflow.cli.app import App, emit, parse_pairs, pass_app
+from ceop_workflow.cli.partnerships import JSON
 from ceop_workflow.errors import BadInput
 
 

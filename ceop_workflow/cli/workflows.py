@@ -6,10 +6,13 @@ from pathlib import Path
 
 import click
 
-from ceop_workflow.cli.app import App, emit, pass_app, table
+from ceop_workflow.cli.app import App, emit, parse_pairs, pass_app, table
 from ceop_workflow.engine.definitions import Definition
 from ceop_workflow.engine.diagram import dot, mermaid
 from ceop_workflow.errors import DefinitionError
+
+# `workflows test`: some expectation of a scenario did not hold (as a refusal by the rules).
+EXIT_FAILED = 3
 
 
 @click.command()
@@ -84,6 +87,40 @@ def validate(app: App, files: tuple[Path, ...], as_json: bool) -> None:
         checked = catalog.check_folder(app.settings.workflows_path)
     result = [{"file": d.origin, "name": d.name, "version": d.version} for d in checked]
     emit(result, as_json, "\n".join(f"ok  {d.origin}  ({d.name} v{d.version})" for d in checked))
+
+
+@workflows.command("test")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print every step and check as JSON.")
+@pass_app
+def test_(app: App, files: tuple[Path, ...], as_json: bool) -> None:
+    """Run scenario FILEs on a throw-away database with a simulated clock; PASS/FAIL per check.
+
+    Exit 0 when every check of every file passes, 3 when any fails, 2 when a scenario file
+    or the definition it names has problems (each named with its file and key).
+    """
+    from ceop_workflow.scenarios.report import describe, summary
+    from ceop_workflow.scenarios.runner import run_scenario
+    from ceop_workflow.scenarios.spec import load_scenario
+
+    # Every file is read and checked before any runs: a typo in the last stops nothing midway.
+    scenarios, problems = [], []
+    for path in files:
+        try:
+            scenarios.append(load_scenario(path, app.settings.tz))
+        except DefinitionError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise DefinitionError(problems)
+    results = []
+    for scenario in scenarios:
+        results.append(run_scenario(app.settings, scenario))
+        if not as_json:  # each file as it finishes: a long run shows progress
+            click.echo(describe(results[-1]))
+    emit([summary(r) for r in results], as_json)
+    failed = sum(r.failed for r in results)
+    if failed:
+        raise click.exceptions.Exit(EXIT_FAILED)
 
 
 @workflows.command()
@@ -199,7 +236,6 @@ def migrate(
     as_json: bool,
 ) -> None:
     """Move running partnerships of NAME to another version; all of them or none."""
-    from ceop_workflow.cli.partnerships import parse_pairs
     from ceop_workflow.migration import Migrator
 
     pairs = {old: new[-1] for old, new in parse_pairs(mapping, "--map").items()}
