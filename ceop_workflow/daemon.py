@@ -155,13 +155,27 @@ class Daemon:
         self._install_signals()
         try:
             self.prepare()
-            report = self.sweep()
-            for job in self.jobs:
-                if report is not None and not self.stop.is_set():
-                    self._guarded(job)()
-            return report
+            return self.work_once()
         finally:
             self.close()
+
+    def work_once(self) -> SweepReport | None:
+        """Sweep once, then run each extra job once, in order; None while another holds the
+        SQLite lease. What `--once` does between `prepare` and `close`, and what a simulation
+        (the demo) calls at each moment it moves the clock to.
+
+        The sweep has just taken or renewed the lease, so the jobs do not renew it again (a
+        write transaction each); were it to expire during a long drain, another daemon's
+        drain would be harmless: messages are claimed like duties.
+        """
+        report = self.sweep()
+        if report is None:
+            return None
+        for job in self.jobs:
+            if self.stop.is_set():
+                break
+            self._guarded(job, needs_lease=False)()
+        return report
 
     def run_forever(self) -> None:
         """Run the jobs on their intervals until SIGTERM or SIGINT."""

@@ -21,7 +21,13 @@ from ceop_workflow.engine.diff import diff
 from ceop_workflow.engine.tiers import parse_tier
 from ceop_workflow.errors import NotFound
 from ceop_workflow.store.db import Database
-from ceop_workflow.store.models import AuditEntry, Contact, Partnership, WorkflowDefinition
+from ceop_workflow.store.models import (
+    AuditEntry,
+    Contact,
+    Objective,
+    Partnership,
+    WorkflowDefinition,
+)
 from ceop_workflow.views import audit_view, iso, partnership_summary
 
 if TYPE_CHECKING:
@@ -122,6 +128,27 @@ class Queries:
                 "triggers": [t.trigger for t in definition.transitions_from(p.state)],
                 "history": self._history(session, p.id),
             }
+
+    def states(self) -> dict[int, str]:
+        """Every partnership's current state by id, in one query.
+
+        For callers that look at many partnerships often (the demo, day after day): nothing
+        else is loaded, where `show` loads a partner, objectives and the whole history.
+        """
+        with self.db.reading() as session:
+            return {
+                pid: state
+                for pid, state in session.execute(select(Partnership.id, Partnership.state))
+            }
+
+    def objectives(self, partnership_id: int) -> list[str]:
+        """The names of a partnership's objectives, in the order they were set (one query)."""
+        query = select(Objective.name).filter_by(partnership_id=partnership_id)
+        with self.db.reading() as session:
+            names = list(session.scalars(query.order_by(Objective.id)))
+            if not names and session.get(Partnership, partnership_id) is None:
+                raise NotFound(f"no partnership with id {partnership_id}")
+            return names
 
     def history(self, partnership_id: int) -> list[dict[str, Any]]:
         """The audit trail of one partnership, oldest first."""

@@ -34,7 +34,16 @@ from ceop_workflow.records import Records
 from ceop_workflow.service import Service
 from ceop_workflow.store.db import Database
 from ceop_workflow.wiring import build_service
-from tests.support import T0, CliResult, Core, run_cli_in, write_config
+from tests.support import (
+    T0,
+    TIME_SCALE_ENV,
+    CliResult,
+    Core,
+    load_factor,
+    run_cli_in,
+    time_scale,
+    write_config,
+)
 
 # Under CI=true a skipped test fails (tests/ci_skips.py).
 pytest_plugins = ["tests.ci_skips"]
@@ -192,3 +201,21 @@ def build(tmp_path: Path, db_url: str) -> Iterator[Callable[..., Core]]:
     yield make
     for database in made:
         database.dispose()
+
+
+# -- deadlines ---------------------------------------------------------------------------------
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Refuse a bad CEOP_TEST_TIME_SCALE before any test runs."""
+    try:
+        time_scale()
+    except ValueError as exc:
+        raise pytest.UsageError(str(exc)) from None
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return (
+        f"deadlines: x{time_scale():g} ({TIME_SCALE_ENV}) x the load per CPU when a wait starts"
+        f" (now {load_factor():.1f}); see tests/support.py"
+    )

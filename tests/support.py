@@ -29,6 +29,53 @@ T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 CliResult = tuple[int, str, str]
 
 
+# -- deadlines ---------------------------------------------------------------------------------
+
+TIME_SCALE_ENV = "CEOP_TEST_TIME_SCALE"
+# The base figures already leave room on an idle machine; a few times that covers a machine
+# whose every core is busy with other work, on top of the load measured (below).
+DEFAULT_TIME_SCALE = 3.0
+
+
+def time_scale() -> float:
+    """The factor every wall-clock deadline of the suite is multiplied by, before the load.
+
+    From the environment variable CEOP_TEST_TIME_SCALE (a number > 0), else 3. A deadline only
+    bounds how long a hung test takes to fail, so a larger factor never hides a failure: raise
+    it on a slower machine.
+    """
+    raw = os.environ.get(TIME_SCALE_ENV, "").strip()
+    if not raw:
+        return DEFAULT_TIME_SCALE
+    try:
+        factor = float(raw)
+    except ValueError:
+        factor = 0.0
+    if not factor > 0 or factor == float("inf"):
+        raise ValueError(f"{TIME_SCALE_ENV}={raw!r}: give a number greater than 0, e.g. 3")
+    return factor
+
+
+def load_factor() -> float:
+    """How many processes want each CPU now (the 1-minute load average per CPU), at least 1.
+
+    A machine running other work gives a test's processes a share of each core; measured when
+    a wait starts, so a shared or busy machine stretches deadlines instead of failing tests.
+    """
+    try:
+        load = os.getloadavg()[0]
+    except OSError:  # no load average on this system
+        return 1.0
+    return max(1.0, load / (os.cpu_count() or 1))
+
+
+def scaled(seconds: float) -> float:
+    """A deadline for a wait on another process or thread (a subprocess's timeout, a poll, a
+    browser action): `seconds`, what the wait may take on an idle 2-core machine with room to
+    spare, times `time_scale()` and the machine's `load_factor()` at the start of the wait."""
+    return seconds * time_scale() * load_factor()
+
+
 # -- configuration -----------------------------------------------------------------------------
 
 
@@ -89,7 +136,7 @@ def run_cli_in(
         env=cli_env() | (env or {}),
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=scaled(60),
         check=False,
     )
     return done.returncode, done.stdout, done.stderr

@@ -8,17 +8,12 @@ Carphone Warehouse deferred, Vodafone renewed a level up, and a new initiative w
 
 from __future__ import annotations
 
-import random
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from ceop_workflow.demo.book import BOOK, REACH, Seed
 from ceop_workflow.demo.seed import COMMITTEE, TEAM, fire_with
+from ceop_workflow.demo.world import DemoWorld, Step
 from ceop_workflow.engine.cadence import first_working_day, is_working_day
-from ceop_workflow.errors import CeopWorkflowError
-from ceop_workflow.records import Records
-from ceop_workflow.service import Service
 
 HEAD = "kelly.burke@ceop.example"
 KEYWORKER = "sam.keyworker@ceop.example"
@@ -33,10 +28,7 @@ FEEDBACK = (
     "Proud to display the CEOP brand; asked about sponsoring an event.",
 )
 
-Step = Callable[["DemoWorld"], None]
 LAST_DAY = date(2008, 6, 30)
-# The running states of the shipped partnership workflow, where the story's routine happens.
-RUNNING = frozenset({"active", "escalated", "renewal"})
 # Partnerships the story starts during the year, once they are running.
 NEWCOMERS = [
     Seed("Bebo", "partner", "industry", keyworker=KEYWORKER, contact_every=30),
@@ -45,37 +37,6 @@ NEWCOMERS = [
     ),
     Seed("Microsoft (Safer by Design)", "contributor", keyworker=KEYWORKER, contact_every=45),
 ]
-
-
-@dataclass
-class DemoWorld:
-    """The demo's actors and the ids of the partnerships they act on."""
-
-    service: Service
-    records: Records
-    ids: dict[str, int]
-    rng: random.Random = field(default_factory=lambda: random.Random(2007))
-    review_days: dict[tuple[str, str], date] = field(default_factory=dict)
-    contacted: dict[str, date] = field(default_factory=dict)
-    errors: list[str] = field(default_factory=list)
-
-    def state(self, name: str) -> str:
-        """The current state of the named partnership."""
-        return str(self.service.show(self.ids[name])["state"])
-
-    def attempt(self, what: str, action: Callable[[], object]) -> None:
-        """Do one step; a refusal is kept for the summary instead of ending the demo."""
-        try:
-            action()
-        except CeopWorkflowError as exc:
-            self.errors.append(f"{what}: {exc}")
-
-
-def _by_day(steps: list[tuple[date, Step]]) -> dict[date, list[Step]]:
-    by_day: dict[date, list[Step]] = {}
-    for day, step in steps:
-        by_day.setdefault(day, []).append(step)
-    return by_day
 
 
 def _fire_step(name: str, trigger: str, actor: str, **data: object) -> Step:
@@ -108,7 +69,7 @@ def _resolve_st_marys(world: DemoWorld) -> None:
         )
 
 
-def scripted() -> dict[date, list[Step]]:
+def scripted() -> list[tuple[date, Step]]:
     """The story's dated steps, beyond the routine of contacts, reviews and contributions."""
     bc = {"core_policing": "false"}
     steps: list[tuple[date, Step]] = [
@@ -233,7 +194,7 @@ def scripted() -> dict[date, list[Step]]:
             ),
         ),
     ]
-    return _by_day(steps)
+    return steps
 
 
 def routine(world: DemoWorld, day: date) -> None:
@@ -241,9 +202,9 @@ def routine(world: DemoWorld, day: date) -> None:
     if not is_working_day(day):
         return
     for seed in [*BOOK, *NEWCOMERS]:
-        pid = world.ids.get(seed.name)
-        if pid is None or world.state(seed.name) not in RUNNING:
+        if not world.is_running(seed.name):
             continue  # not created yet, or not running yet
+        pid = world.ids[seed.name]
         _contact(world, seed, pid, day)
         _review(world, seed, pid, day)
         _contribution(world, seed, pid, day)
@@ -259,7 +220,7 @@ def _annual_reviews(world: DemoWorld) -> None:
 
 
 def _annual_review(world: DemoWorld, pid: int, name: str) -> None:
-    objectives = world.service.show(pid)["objectives"]
+    objectives = world.service.objectives(pid)
     outcomes = {o: "met" if world.rng.random() < 0.85 else "not_met" for o in objectives}
     world.attempt(
         f"{name} annual review",
@@ -300,9 +261,9 @@ def _review(world: DemoWorld, seed: Seed, pid: int, day: date) -> None:
         world.review_days[key] = review_day
     if world.review_days[key] != day:
         return
-    shown = world.service.show(pid)
     chance = STRUGGLING.get(seed.name, 0.92)
-    outcomes = {o: "met" if world.rng.random() < chance else "not_met" for o in shown["objectives"]}
+    objectives = world.service.objectives(pid)
+    outcomes = {o: "met" if world.rng.random() < chance else "not_met" for o in objectives}
     feedback = world.rng.choice(FEEDBACK) if world.rng.random() < 0.06 else None
     world.attempt(
         f"{seed.name} monthly review",

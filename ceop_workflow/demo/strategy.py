@@ -13,7 +13,8 @@ from __future__ import annotations
 from datetime import date
 
 from ceop_workflow.demo.book import INFRA, INTEL, OPS, REACH, TRAINING
-from ceop_workflow.demo.script import HEAD, KEYWORKER, DemoWorld, Step
+from ceop_workflow.demo.script import HEAD, KEYWORKER
+from ceop_workflow.demo.world import DemoWorld, Step
 from ceop_workflow.strategy.cases import Cases
 from ceop_workflow.strategy.initiatives import Initiatives
 from ceop_workflow.strategy.register import Register
@@ -153,8 +154,7 @@ STEPS: tuple[tuple[date, Step], ...] = (
 )
 
 
-def add_strategy(story: dict[date, list[Step]], world: DemoWorld) -> None:
-    """Keep the register now and add the strategy's dated steps to `story`."""
-    keep_register(world)
-    for day, step in STEPS:
-        story.setdefault(day, []).append(step)
+def chapter() -> list[tuple[date, Step]]:
+    """The strategy's dated steps (initiatives, a difficult interaction, the quiet months); the
+    register they cite is kept at seeding, by `keep_register`."""
+    return list(STEPS)

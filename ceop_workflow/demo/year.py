@@ -1,8 +1,12 @@
-"""Running the demo: a fresh SQLite book, seeded, then a year of days through the daemon's code.
+"""Running the demo: a fresh SQLite book, seeded, then a year of days through the real daemon.
 
-Each simulated day: the daemon's sweep at 09:30 (reminders, chases, alerts, renewals, the
-monthly report on the first working day), people's work at 11:00, the outbox drained into
-the mail folder at 17:00. The same code a real daemon runs, with the clock moved by hand.
+The `Daemon` that `ceop-workflow daemon` runs does the work, with its start-up reconciliation
+once the book is seeded; only its clock is simulated. Each day it makes one round at 09:30
+(`Daemon.work_once`: the sweep, with its reminders, chases, alerts and renewals; the monthly
+report on the first working day; the outbox drained into the mail folder), then people work
+at 11:00 (the chapters' steps, then the daily routine); their emails leave at the next round.
+A day when nothing is due and no email waits has no round: it would find nothing to do, and
+on most days of the year that is so (a round costs as much as a day's work).
 """
 
 from __future__ import annotations
@@ -13,25 +17,30 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, or_, select
 
 from ceop_workflow.clock import FixedClock
 from ceop_workflow.config import DatabaseSettings, Settings
-from ceop_workflow.demo.script import LAST_DAY, DemoWorld, routine, scripted
+from ceop_workflow.daemon import Daemon, extra_jobs
+from ceop_workflow.demo.chapters import DAILY, story
+from ceop_workflow.demo.script import LAST_DAY
 from ceop_workflow.demo.seed import DEMO_START, seed_book
-from ceop_workflow.demo.strategy import add_strategy
-from ceop_workflow.emails import queue_monthly_report
-from ceop_workflow.engine.cadence import local_instant
-from ceop_workflow.notify.drain import OutboxSender
+from ceop_workflow.demo.strategy import keep_register
+from ceop_workflow.demo.world import DemoWorld
+from ceop_workflow.engine.cadence import first_working_day, local_instant
+from ceop_workflow.notify import outbox
 from ceop_workflow.records import Records
 from ceop_workflow.reports.render import render_html, render_text
-from ceop_workflow.scheduling.sweep import Sweeper
+from ceop_workflow.scheduling import rows as timer_rows
+from ceop_workflow.service import Service
 from ceop_workflow.store.db import Database
-from ceop_workflow.store.models import Alert, AuditEntry, Review
+from ceop_workflow.store.models import Alert, AuditEntry, OutboxMessage, Review, Timer
 from ceop_workflow.wiring import build_service
 
 FIRST_DAY = date(2007, 7, 1)
+DEMO_WORKER = "demo"
 REPORT_MONTH = date(2008, 6, 1)
 
 
@@ -50,6 +59,27 @@ class DemoResult:
     alerts: int
     states: dict[str, int]
     refused: tuple[str, ...]
+
+
+def _running_states(service: Service) -> frozenset[str]:
+    return service.definition("partnership").running_states | (
+        service.definition("ambassador").running_states
+    )
+
+
+def _daemon_has_work(database: Database, now: datetime, tz: ZoneInfo) -> bool:
+    """Whether a daemon round at `now` has anything to do: a duty due, an email waiting to
+    leave, or the monthly report due (from 09:00 on the first working day of a month)."""
+    today = now.astimezone(tz).date()
+    if today == first_working_day(today.year, today.month):
+        return True
+    with database.reading() as session:
+        duty = select(Timer.id).where(Timer.status == timer_rows.PENDING, Timer.due_at <= now)
+        mail = select(OutboxMessage.id).where(
+            OutboxMessage.status == outbox.PENDING,
+            OutboxMessage.next_attempt_at <= now,
+        )
+        return bool(session.scalar(select(or_(exists(duty), exists(mail)))))
 
 
 def days() -> Iterator[date]:
@@ -97,28 +127,35 @@ def run_demo(
     service = build_service(settings, database, clock)
     service.init()
     records = Records(settings, database, clock, service.listeners, service.catalog)
-    world = DemoWorld(service, records, seed_book(service, records))
-    story = scripted()
-    add_strategy(story, world)  # the register, initiatives, a difficult interaction
-    sweeper = Sweeper(service, "demo")
-    sender = OutboxSender.from_settings(settings, database)
+    world = DemoWorld(service, records, seed_book(service, records), _running_states(service))
+    keep_register(world)  # the Business Plan register the business cases cite
+    steps = story()
+    daemon = Daemon(service, DEMO_WORKER, extra_jobs(service))
 
-    def daemon(moment: datetime) -> None:
+    def daemon_round(moment: datetime) -> None:
         clock.advance_to(moment)
-        sweeper.sweep()
-        queue_monthly_report(service)
+        if not _daemon_has_work(database, moment, settings.tz):
+            return  # its round would find nothing to do: let the clock run on
+        if daemon.work_once() is None:
+            raise RuntimeError("the demo's daemon lost its SQLite lease")
+        world.moved()
 
-    for day in days():
-        daemon(at(day, 9, 30))
-        clock.advance_to(at(day, 11))
-        for step in story.get(day, []):
-            step(world)
-        routine(world, day)
-        clock.advance_to(at(day, 17))
-        sender.drain(clock.now(), max_batches=1000)
-        tick(day)
-    daemon(at(LAST_DAY + timedelta(days=1), 9, 30))
-    sender.drain(clock.now(), max_batches=1000)
+    try:
+        daemon.prepare()  # as at every daemon start: reconcile the timers of the seeded book
+        for day in days():
+            daemon_round(at(day, 9, 30))
+            clock.advance_to(at(day, 11))
+            for step in steps.get(day, []):
+                step(world)
+                world.moved()
+            for daily in DAILY:
+                daily(world, day)
+                world.moved()
+            tick(day)
+        # The morning after: the June report is queued and sent.
+        daemon_round(at(LAST_DAY + timedelta(days=1), 9, 30))
+    finally:
+        daemon.close()
 
     measures = service.measures(REPORT_MONTH)
     report_html = folder / f"monthly-report-{REPORT_MONTH:%Y-%m}.html"

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.lifecycle import KEYWORKER, MEMBER_A, MEMBER_B, TEAM, TO_COMMITTEE, new_partnership, walk
-from tests.support import Core, cli_env, write_config
+from tests.support import Core, cli_env, scaled, write_config
 
 # (trigger, the two actors, the steps before, the state the winner leaves behind)
 RACES = {
@@ -44,7 +44,7 @@ def test_two_processes_fire_at_once_and_exactly_one_wins(
         )
         for actor in actors
     ]
-    results = [(p.wait(timeout=120), *p.communicate()) for p in processes]
+    results = [(p.wait(timeout=scaled(60)), *p.communicate()) for p in processes]
 
     assert sorted(code for code, _, _ in results) == [0, 3], results
     (_, won, won_err), (_, _, lost_err) = sorted(results, key=lambda r: r[0])

@@ -29,13 +29,13 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
 from bench.book import seed_active
-from tests.support import Core, cli_env, db_snapshot, write_config
+from tests.support import Core, cli_env, db_snapshot, scaled, write_config
 from tests.versions import copy_shipped, write_v2
 
 BOOK = 3_000
 # About a sixth of what the migration writes: several hundred partnerships in.
 GROWN = 128 * 1024
-DEADLINE = 30.0
+DEADLINE = scaled(30)
 MIGRATED_AT = datetime(2026, 2, 10, 9, 30, tzinfo=UTC)
 
 

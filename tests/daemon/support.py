@@ -24,6 +24,7 @@ from ceop_workflow.service import FireRequest, Service
 from ceop_workflow.store.db import Database
 from ceop_workflow.store.models import OutboxMessage
 from ceop_workflow.wiring import build_service
+from tests.support import TIME_SCALE_ENV, scaled, time_scale
 
 REPO = Path(__file__).resolve().parents[2]
 LONDON = ZoneInfo("Europe/London")
@@ -165,14 +166,15 @@ def outbox_summary(messages: Sequence[OutboxMessage]) -> list[tuple[str, int | N
 def run_cli(
     config: Path, *args: str, env: Mapping[str, str] | None = None, timeout: float = 60
 ) -> subprocess.CompletedProcess[str]:
-    """Run `python -m ceop_workflow --config CONFIG ARGS…` from the repository."""
+    """Run `python -m ceop_workflow --config CONFIG ARGS…` from the repository; `timeout` in
+    seconds on an idle machine, scaled (tests.support.scaled)."""
     return subprocess.run(
         [sys.executable, "-m", "ceop_workflow", "--config", str(config), *args],
         cwd=REPO,
         env=cli_env(env),
         capture_output=True,
         text=True,
-        timeout=timeout,
+        timeout=scaled(timeout),
         check=False,
     )
 
@@ -222,7 +224,8 @@ class DaemonProcess:
         return self.log_path.read_text(encoding="utf-8", errors="replace")
 
     def wait(self, timeout: float) -> int:
-        return self.process.wait(timeout=timeout)
+        """The exit code; `timeout` in seconds on an idle machine, scaled."""
+        return self.process.wait(timeout=scaled(timeout))
 
 
 def daemon_process(
@@ -249,11 +252,16 @@ def handled(log: str) -> list[tuple[str, int, str]]:
 
 
 def wait_for(condition: Callable[[], bool], timeout: float, what: str) -> None:
-    """Poll `condition` (a process's log or exit) until it holds; fail after `timeout` s."""
-    deadline = time_module.monotonic() + timeout
+    """Poll `condition` (a process's log or exit) until it holds; fail after `timeout` s on an
+    idle machine, scaled (tests.support.scaled)."""
+    seconds = scaled(timeout)
+    deadline = time_module.monotonic() + seconds
     while not condition():
         if time_module.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+            raise AssertionError(
+                f"timed out after {seconds:.0f} s ({timeout:g} s, scaled for the machine's load "
+                f"and {TIME_SCALE_ENV}={time_scale():g}) waiting for {what}"
+            )
         time_module.sleep(0.02)
 
 

@@ -26,6 +26,7 @@ from tests.daemon.support import (
     wait_for,
     write_config,
 )
+from tests.support import scaled
 
 KILLS = 12
 
@@ -81,7 +82,7 @@ def test_sigkill_at_random_moments_loses_nothing_and_doubles_nothing(
             break  # it finished everything before it could be killed
         clock.sleep(rng.uniform(0, 0.2))  # a random moment into the sweep
         run.process.send_signal(signal.SIGKILL)
-        run.process.wait(timeout=30)
+        run.process.wait(timeout=scaled(30))
         kills += 1
     assert kills >= 10, f"only {kills} kills before the work ran out (seed {seed})"
     for _ in range(2):  # the survivor finishes, and one more run finds nothing left

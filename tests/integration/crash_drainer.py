@@ -20,6 +20,7 @@ from ceop_workflow.notify.drain import OutboxSender
 from ceop_workflow.notify.render import TemplateRenderer
 from ceop_workflow.notify.transports import SendResult, SmtpTransport
 from ceop_workflow.store.db import Database
+from tests.support import scaled
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "notifications"
 
@@ -47,14 +48,14 @@ def _say(line: str) -> None:
 
 
 def _hang() -> None:
-    time.sleep(120)
+    time.sleep(scaled(120))  # longer than the test waits for this process
     raise SystemExit("not killed in time")
 
 
 def main(argv: Sequence[str]) -> None:
     url, port, mode, now, claim_seconds = argv
     database = Database(url)
-    transport = StopsDead(SmtpTransport("127.0.0.1", int(port), timeout=5), mode)
+    transport = StopsDead(SmtpTransport("127.0.0.1", int(port), timeout=scaled(5)), mode)
     sender = OutboxSender(
         database,
         TemplateRenderer(TEMPLATES),

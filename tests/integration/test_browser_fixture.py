@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support import scaled
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -18,9 +20,9 @@ def _run_browser_tests_without_chromium(ci: str | None) -> subprocess.CompletedP
     if ci is not None:
         env["CI"] = ci
     return subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", "0",
          "tests/integration/test_report_browser.py"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False,
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=scaled(60), check=False,
     )  # fmt: skip
 
 

@@ -47,6 +47,8 @@ from ceop_workflow.store.db import Database
 from tests.conftest import PG_ADMIN_URL
 
 ROOT = Path(__file__).resolve().parents[2]
+# One pytest-xdist worker builds the book once per database, for every test of this module.
+pytestmark = pytest.mark.xdist_group("measures_book")
 SAM = "sam.patel@ceop.example"  # keyworker of every partnership
 KELLY = "kelly.burke@ceop.example"  # Partnerships Team and Head of Partnerships
 PAUL = "paul.lever@ceop.example"  # Partnership Committee

@@ -28,6 +28,7 @@ from ceop_workflow.notify.transports import SmtpTransport
 from ceop_workflow.store.db import Database
 from ceop_workflow.store.models import OutboxMessage
 from tests.integration.conftest import HOST, SmtpServer
+from tests.support import scaled
 
 REPO = Path(__file__).resolve().parents[2]
 T0 = datetime(2025, 12, 1, 9, 0, tzinfo=UTC)
@@ -65,14 +66,14 @@ def _kill_at(database: Database, port: int, mode: str, signal_line: str) -> str:
     )
     try:
         assert process.stdout is not None
-        ready, _, _ = select.select([process.stdout], [], [], 30)
+        ready, _, _ = select.select([process.stdout], [], [], scaled(30))
         line = process.stdout.readline().strip() if ready else ""
         if not line.startswith(signal_line):
             process.kill()
             assert process.stderr is not None
             pytest.fail(f"the drainer said {line!r}, not {signal_line}: {process.stderr.read()}")
         process.send_signal(signal.SIGKILL)
-        assert process.wait(timeout=10) == -signal.SIGKILL
+        assert process.wait(timeout=scaled(10)) == -signal.SIGKILL
         return line
     finally:
         if process.poll() is None:
@@ -97,7 +98,7 @@ def _survivor(database: Database, port: int) -> OutboxSender:
     return OutboxSender(
         database,
         TemplateRenderer(REPO / "notifications"),
-        SmtpTransport(HOST, port, timeout=5),
+        SmtpTransport(HOST, port, timeout=scaled(5)),
         sender="partnerships@ceop.example",
         claim_seconds=CLAIM_SECONDS,
     )

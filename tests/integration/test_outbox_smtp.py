@@ -29,6 +29,7 @@ from ceop_workflow.scheduling.status import status as daemon_status
 from ceop_workflow.store.db import Database
 from ceop_workflow.store.models import OutboxMessage
 from tests.integration.conftest import HOST, Handler, SmtpServer, free_port
+from tests.support import scaled
 
 REPO = Path(__file__).resolve().parents[2]
 T0 = datetime(2025, 12, 1, 9, 0, tzinfo=UTC)
@@ -71,7 +72,7 @@ def _sender(
     return OutboxSender(
         database,
         renderer,
-        SmtpTransport(HOST, port, timeout=5),
+        SmtpTransport(HOST, port, timeout=scaled(5)),
         sender=SENDER,
         max_attempts=max_attempts,
         retry_base_seconds=60,

@@ -28,6 +28,7 @@ from tests.integration.conftest import (
     SmtpServer,
     free_port,
 )
+from tests.support import scaled
 
 SENDER = "partnerships@ceop.example"
 
@@ -48,7 +49,7 @@ def _email(key: str, *recipients: str, subject: str = "Monthly review due") -> E
 
 
 def _plain(server: SmtpServer) -> SmtpTransport:
-    return SmtpTransport(server.host, server.port, timeout=5)
+    return SmtpTransport(server.host, server.port, timeout=scaled(5))
 
 
 def test_messages_arrive_with_recipients_subject_and_both_parts(smtp_server: SmtpServer) -> None:
@@ -144,7 +145,7 @@ def test_recipients_are_refused_per_message(smtp_server: SmtpServer) -> None:
 
 
 def test_server_down_makes_the_transport_unavailable_not_the_message() -> None:
-    transport = SmtpTransport(HOST, free_port(), timeout=5)
+    transport = SmtpTransport(HOST, free_port(), timeout=scaled(5))
 
     results = transport.send_batch([_email("a"), _email("b")])
 
@@ -200,7 +201,7 @@ def test_wrong_password_makes_the_transport_unavailable_and_is_not_logged(
         smtp_auth_server.port,
         username=SMTP_USER,
         password=wrong,
-        timeout=5,
+        timeout=scaled(5),
     )
 
     [result] = transport.send_batch([_email("a")])
@@ -230,7 +231,7 @@ def test_starttls(smtp_starttls_server: SmtpServer, loopback_certificate: Certif
         smtp_starttls_server.port,
         security="starttls",
         ssl_context=loopback_certificate.client_context,
-        timeout=5,
+        timeout=scaled(5),
     )
 
     results = transport.send_batch([_email("a")])
@@ -255,7 +256,7 @@ def test_implicit_tls(smtps_server: SmtpServer, loopback_certificate: Certificat
         smtps_server.port,
         security="tls",
         ssl_context=loopback_certificate.client_context,
-        timeout=5,
+        timeout=scaled(5),
     )
 
     results = transport.send_batch([_email("a")])
@@ -265,7 +266,9 @@ def test_implicit_tls(smtps_server: SmtpServer, loopback_certificate: Certificat
 
 
 def test_untrusted_certificate_makes_the_transport_unavailable(smtps_server: SmtpServer) -> None:
-    transport = SmtpTransport(smtps_server.host, smtps_server.port, security="tls", timeout=5)
+    transport = SmtpTransport(
+        smtps_server.host, smtps_server.port, security="tls", timeout=scaled(5)
+    )
 
     [result] = transport.send_batch([_email("a")])
 

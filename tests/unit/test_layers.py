@@ -71,7 +71,8 @@ INTERFACES = LAYERS[-1][1]
 EDGE_OF_STORE = frozenset({f"{PACKAGE}.store.db"})
 # Interface modules that still query the store themselves, each with why it is left for now.
 KNOWN_STORE_READERS = {
-    f"{PACKAGE}.demo.year": "counts audit rows, reviews and alerts for its summary",
+    f"{PACKAGE}.demo.year": "counts audit rows, reviews and alerts for its summary, and looks "
+    "for a due duty or a waiting email before it runs a daemon round",
 }
 
 

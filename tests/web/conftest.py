@@ -26,6 +26,7 @@ from ceop_workflow.records import Records
 from ceop_workflow.store.db import Database
 from ceop_workflow.web.app import create_app
 from ceop_workflow.wiring import build_service
+from tests.support import scaled
 from tests.web.webtools import (
     CHROMIUM,
     CHROMIUM_ARGS,
@@ -111,13 +112,13 @@ def live_site(site: Site) -> Iterator[str]:
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + scaled(10)
     while not server.started and time.monotonic() < deadline:
         time.sleep(0.02)
     assert server.started, "uvicorn did not start"
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
-    thread.join(timeout=10)
+    thread.join(timeout=scaled(10))
 
 
 Journey = Callable[[Any], Awaitable[None]]
@@ -146,7 +147,7 @@ def browse(live_site: str) -> Callable[[Journey], None]:
                 context = await browser.new_context(
                     base_url=live_site, viewport={"width": 1280, "height": 900}
                 )
-                context.set_default_timeout(10_000)
+                context.set_default_timeout(scaled(10) * 1000)
                 await journey(await context.new_page())
                 await context.close()
             finally:
@@ -163,8 +164,8 @@ def browse(live_site: str) -> Callable[[Journey], None]:
 
         thread = threading.Thread(target=target)
         thread.start()
-        thread.join(timeout=120)
-        assert not thread.is_alive(), "the browser journey did not finish in 120 s"
+        thread.join(timeout=scaled(120))
+        assert not thread.is_alive(), f"the browser journey did not finish in {scaled(120):g} s"
         if failures:
             raise failures[0]
 
