@@ -77,6 +77,7 @@ def contribution() -> None:
 @click.argument("partnership_id", type=int)
 @click.option("--gbp", required=True, metavar="AMOUNT", help="Value in pounds, e.g. 25000.")
 @click.option("--kind", required=True, type=click.Choice(["funding", "in_kind"]))
+@click.option("--by", required=True, metavar="EMAIL", help="Who records it.")
 @click.option("--note", help="What it is.")
 @click.option(
     "--on",
@@ -90,10 +91,11 @@ def contribution_add(
     partnership_id: int,
     gbp: str,
     kind: str,
+    by: str,
     note: str | None,
     received_on: object,
 ) -> None:
     """Record a contribution; prints its id."""
     on = received_on.date() if hasattr(received_on, "date") else None
     assert on is None or isinstance(on, date)
-    click.echo(app.records.add_contribution(partnership_id, gbp, kind, note, on))
+    click.echo(app.records.add_contribution(partnership_id, gbp, kind, note, on, by=by))
