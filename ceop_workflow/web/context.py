@@ -18,6 +18,7 @@ from ceop_workflow.errors import NotPermitted
 from ceop_workflow.links import path_for
 from ceop_workflow.records import Records
 from ceop_workflow.service import Service
+from ceop_workflow.throttle import SigninThrottle
 from ceop_workflow.web.auth import (
     Principal,
     Sessions,
@@ -65,6 +66,7 @@ class Web:
         self.settings = service.settings
         self.accounts = accounts
         self.sessions = Sessions(secret, self.settings.web)
+        self.throttle = SigninThrottle(service.db, service.clock)
         self.templates = templates_environment()
 
     # -- acting as the signed-in person ------------------------------------------------------
