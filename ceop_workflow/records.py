@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from ceop_workflow.catalog import Catalog
 from ceop_workflow.clock import Clock
 from ceop_workflow.config import Settings
+from ceop_workflow.engine.addresses import check_address
 from ceop_workflow.engine.definitions import Vocabulary
 from ceop_workflow.engine.fields import parse_data
 from ceop_workflow.engine.rules import DEFAULT_REGISTRY
@@ -104,7 +105,7 @@ class Records:
         `NotPermitted` unless `by` holds one of CONTACT_LOGGERS on this partnership.
         """
         contact_kind = _choice(ContactKind, kind, "contact kind")
-        by = by.strip().lower()
+        by = check_address(by, "by")
         with self.db.unit_of_work() as session:
             p = self._partnership(session, partnership_id)
             self._require(p, by, CONTACT_LOGGERS, "a contact is logged")
@@ -129,7 +130,7 @@ class Records:
     ) -> dict[str, object]:
         """Record a review with an outcome (met / not_met) for every objective."""
         review_kind = _choice(ReviewKind, kind, "review kind")
-        by = by.strip().lower()
+        by = check_address(by, "by")
         results = {name: self._met(name, value) for name, value in outcomes.items()}
         now = self.clock.now()
         with self.db.unit_of_work() as session:
@@ -202,7 +203,7 @@ class Records:
         if value <= 0:
             raise BadInput("contribution add: the amount must be more than £0")
         now = self.clock.now()
-        by = by.strip().lower()
+        by = check_address(by, "by")
         with self.db.unit_of_work() as session:
             p = self._partnership(session, partnership_id)
             self._require(p, by, CONTRIBUTION_RECORDERS, "a contribution is recorded")

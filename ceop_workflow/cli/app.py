@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -13,7 +14,8 @@ from typing import Any
 import click
 
 from ceop_workflow.clock import Clock, FixedClock, SystemClock
-from ceop_workflow.config import Settings, load_settings
+from ceop_workflow.config import SYSTEM_ACTOR, Settings, load_settings
+from ceop_workflow.engine.addresses import check_address
 from ceop_workflow.errors import BadInput
 from ceop_workflow.records import Records
 from ceop_workflow.service import Service
@@ -79,6 +81,33 @@ class App:
 pass_app = click.make_pass_decorator(App)
 
 
+def address(_ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """A click callback: the option's value checked as an email address (exit 2 if not).
+
+    `system` is left to the use cases, which refuse it with their own reason (it is reserved
+    for the daemon, or it is not an address).
+    """
+    if value is None or value.strip().lower() == SYSTEM_ACTOR:
+        return value
+    return check_address(value, f"--{param.name}" if param.name else "address")
+
+
+# C0 and C1 controls (line breaks, escape sequences), Unicode line separators and the bidi
+# overrides that can reorder what a terminal shows.
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(value: object) -> str:
+    """`value` as text that stays on its line: control characters escaped (`\\n`, `\\x1b`).
+
+    Every name, note or address the CLI prints goes through this, so no stored value can
+    start a line of its own (a forged `error:` line) or drive the terminal.
+    """
+    return _UNPRINTABLE.sub(
+        lambda m: m.group().encode("unicode_escape").decode("ascii"), str(value)
+    )
+
+
 def emit(value: Any, as_json: bool, text: str | None = None) -> None:
     """Print a result: JSON for scripts, or the given text for people."""
     if as_json:
@@ -91,7 +120,7 @@ def table(rows: list[dict[str, Any]], columns: list[str]) -> str:
     """A plain aligned table of `columns` from `rows`."""
     if not rows:
         return "(none)"
-    cells = [[str(r.get(c) if r.get(c) is not None else "") for c in columns] for r in rows]
+    cells = [[printable(r[c]) if r.get(c) is not None else "" for c in columns] for r in rows]
     widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(columns)]
     lines = ["  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip()]
     lines += [
@@ -101,5 +130,5 @@ def table(rows: list[dict[str, Any]], columns: list[str]) -> str:
 
 
 def fail(message: str) -> None:
-    """Print a one-line error to stderr."""
-    print(f"error: {message}", file=sys.stderr)
+    """Print a one-line error to stderr (whatever the message holds, it stays one line)."""
+    print(f"error: {printable(message)}", file=sys.stderr)

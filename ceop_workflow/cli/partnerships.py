@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from ceop_workflow.cli.app import App, emit, pass_app, table
+from ceop_workflow.cli.app import App, address, emit, pass_app, printable, table
 from ceop_workflow.cli.workflows import FORMATS, draw
 from ceop_workflow.errors import BadInput
 from ceop_workflow.service import FireRequest
@@ -38,8 +38,10 @@ def partnership() -> None:
 @partnership.command("create")
 @click.argument("partner_id", type=int)
 @click.option("--workflow", required=True, help="Workflow name, e.g. partnership or ambassador.")
-@click.option("--keyworker", required=True, metavar="EMAIL", help="The partner's keyworker.")
-@click.option("--manager", metavar="EMAIL", help="The partnerships manager.")
+@click.option(
+    "--keyworker", required=True, metavar="EMAIL", callback=address, help="The partner's keyworker."
+)
+@click.option("--manager", metavar="EMAIL", callback=address, help="The partnerships manager.")
 @pass_app
 def partnership_create(
     app: App, partner_id: int, workflow: str, keyworker: str, manager: str | None
@@ -62,25 +64,27 @@ def partnership_create(
 @pass_app
 def partnership_show(app: App, partnership_id: int, diagram: str | None, as_json: bool) -> None:
     """State, tier, keyworker, objectives, history and what may fire next."""
-    p = app.service.show(partnership_id)
+    p = shown = app.service.show(partnership_id)
     if diagram:
         definition = app.service.definition(p["workflow"], p["workflow_version"])
         path = tuple(h["dest"] for h in p["history"])
         click.echo(draw(definition, diagram, p["state"], path))
         return
+    p = {k: printable(v) if isinstance(v, str) else v for k, v in p.items()}
+    objectives = [printable(o) for o in p["objectives"]]
     lines = [
         f"#{p['id']} {p['partner']} — {p['workflow']} v{p['workflow_version']}",
         f"state:      {p['state']} (since {p['state_entered_at']})",
         f"tier:       {p['tier_label'] or '-'}",
         f"commitment: {p['commitment_start'] or '-'} to {p['commitment_end'] or '-'}",
         f"keyworker:  {p['keyworker']}   manager: {p['manager'] or '-'}",
-        f"objectives: {'; '.join(p['objectives']) or '-'}",
+        f"objectives: {'; '.join(objectives) or '-'}",
         f"may fire:   {', '.join(p['triggers']) or '- (final state)'}",
         f"version:    {p['version']}",
         "history:",
         *_history_lines(p["history"]),
     ]
-    emit(p, as_json, "\n".join(lines))
+    emit(shown, as_json, "\n".join(lines))
 
 
 @partnership.command("list")
@@ -106,9 +110,10 @@ def partnership_history(app: App, partnership_id: int, as_json: bool) -> None:
 
 def _history_lines(rows: list[dict[str, Any]]) -> list[str]:
     return [
-        f"  {r['at']}  {r['trigger']}: {r['source'] or '-'} -> {r['dest']}  by {r['actor']}"
+        f"  {r['at']}  {r['trigger']}: {r['source'] or '-'} -> {r['dest']}"
+        f"  by {printable(r['actor'])}"
         + (f" as {r['role']}" if r["role"] else "")
-        + (f"  — {r['comment']}" if r["comment"] else "")
+        + (f"  — {printable(r['comment'])}" if r["comment"] else "")
         for r in rows
     ]
 
@@ -127,7 +132,9 @@ def parse_pairs(pairs: tuple[str, ...], option: str) -> dict[str, list[str]]:
 @click.command()
 @click.argument("partnership_id", type=int)
 @click.argument("trigger")
-@click.option("--actor", required=True, metavar="EMAIL", help="Who fires the trigger.")
+@click.option(
+    "--actor", required=True, metavar="EMAIL", callback=address, help="Who fires the trigger."
+)
 @click.option("--role", help="The role acted in (default: the first of the actor's that may).")
 @click.option("--data", "data", multiple=True, metavar="KEY=VALUE", help="Data the trigger needs.")
 @click.option("--comment", help="A note for the audit trail.")
@@ -179,8 +186,10 @@ def fire(
 @pass_app
 def keyworker(app: App, partnership_id: int, as_json: bool) -> None:
     """Who to talk to before any engagement with this partner."""
-    k = app.service.keyworker(partnership_id)
-    last = k["last_contact"]
+    shown = app.service.keyworker(partnership_id)
+    k = {key: printable(v) if isinstance(v, str) else v for key, v in shown.items()}
+    contact = shown["last_contact"]
+    last = {key: printable(v) for key, v in contact.items()} if contact else None
     text = (
         f"{k['partner']}: talk to {k['keyworker']} before any engagement"
         + (f" (manager: {k['manager']})" if k["manager"] else "")
@@ -190,4 +199,4 @@ def keyworker(app: App, partnership_id: int, as_json: bool) -> None:
             else "\nno contact logged yet"
         )
     )
-    emit(k, as_json, text)
+    emit(shown, as_json, text)
