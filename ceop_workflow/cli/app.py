@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -17,9 +17,11 @@ from ceop_workflow.clock import Clock, FixedClock, SystemClock
 from ceop_workflow.config import SYSTEM_ACTOR, Settings, load_settings
 from ceop_workflow.engine.addresses import check_address
 from ceop_workflow.errors import BadInput
-from ceop_workflow.records import Records
-from ceop_workflow.service import Service
-from ceop_workflow.store.db import Database
+
+if TYPE_CHECKING:  # imported where used: `--help` and light commands need none of them
+    from ceop_workflow.records import Records
+    from ceop_workflow.service import Service
+    from ceop_workflow.store.db import Database
 
 
 @dataclass
@@ -51,6 +53,8 @@ class App:
     @cached_property
     def database(self) -> Database:
         """The database of database.url."""
+        from ceop_workflow.store.db import Database
+
         return Database(self.settings.database.url)
 
     @cached_property
@@ -72,6 +76,8 @@ class App:
     @cached_property
     def records(self) -> Records:
         """Contacts, reviews and contributions."""
+        from ceop_workflow.records import Records
+
         service = self.service
         return Records(
             service.settings, service.db, service.clock, service.listeners, service.catalog
