@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-import re
 import sys
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
@@ -16,12 +16,19 @@ import click
 from ceop_workflow.clock import Clock, FixedClock, SystemClock
 from ceop_workflow.config import SYSTEM_ACTOR, Settings, load_settings
 from ceop_workflow.engine.addresses import check_address
-from ceop_workflow.errors import BadInput
+from ceop_workflow.errors import BadInput, printable
 
 if TYPE_CHECKING:  # imported where used: `--help` and light commands need none of them
     from ceop_workflow.records import Records
     from ceop_workflow.service import Service
     from ceop_workflow.store.db import Database
+
+# Ids are 64-bit database integers: anything outside is refused as usage (exit 2) before the
+# database is asked, where it would overflow.
+ID = click.IntRange(1, 2**63 - 1)
+VERSION = click.IntRange(1, 1_000_000)
+# --now: a moment the calendar maths and every database can hold in any time zone.
+EARLIEST, LATEST = 1900, 9000
 
 
 @dataclass
@@ -46,6 +53,8 @@ class App:
             moment = datetime.fromisoformat(self.now)
         except ValueError:
             raise BadInput(f"--now: not an ISO 8601 time: {self.now!r}") from None
+        if not EARLIEST <= moment.year <= LATEST:
+            raise BadInput(f"--now: {self.now!r} is outside the years {EARLIEST}-{LATEST}")
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=self.settings.tz)
         return FixedClock(moment)
@@ -98,22 +107,6 @@ def address(_ctx: click.Context, param: click.Parameter, value: str | None) -> s
     return check_address(value, f"--{param.name}" if param.name else "address")
 
 
-# C0 and C1 controls (line breaks, escape sequences), Unicode line separators and the bidi
-# overrides that can reorder what a terminal shows.
-_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
-
-
-def printable(value: object) -> str:
-    """`value` as text that stays on its line: control characters escaped (`\\n`, `\\x1b`).
-
-    Every name, note or address the CLI prints goes through this, so no stored value can
-    start a line of its own (a forged `error:` line) or drive the terminal.
-    """
-    return _UNPRINTABLE.sub(
-        lambda m: m.group().encode("unicode_escape").decode("ascii"), str(value)
-    )
-
-
 def emit(value: Any, as_json: bool, text: str | None = None) -> None:
     """Print a result: JSON for scripts, or the given text for people."""
     if as_json:
@@ -126,7 +119,7 @@ def table(rows: list[dict[str, Any]], columns: list[str]) -> str:
     """A plain aligned table of `columns` from `rows`."""
     if not rows:
         return "(none)"
-    cells = [[printable(r[c]) if r.get(c) is not None else "" for c in columns] for r in rows]
+    cells = [[printable(str(r[c])) if r.get(c) is not None else "" for c in columns] for r in rows]
     widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(columns)]
     lines = ["  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip()]
     lines += [
@@ -135,6 +128,31 @@ def table(rows: list[dict[str, Any]], columns: list[str]) -> str:
     return "\n".join(lines)
 
 
+def write_text(path: Path, text: str) -> None:
+    """Write a file the user named (making its folder); a path that cannot be written is bad
+    input, said in one line, not a crash."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise BadInput(f"{path}: cannot write: {exc.strerror or exc}") from None
+
+
 def fail(message: str) -> None:
-    """Print a one-line error to stderr (whatever the message holds, it stays one line)."""
+    """Print a one-line error to stderr.
+
+    Control characters and lone surrogates (from names people typed, or file contents) are
+    escaped: a name can neither forge a second `error:` line nor make printing itself fail.
+    """
     print(f"error: {printable(message)}", file=sys.stderr)
+
+
+def parse_pairs(pairs: tuple[str, ...], option: str) -> dict[str, list[str]]:
+    """KEY=VALUE options into lists of values per key (a key may repeat)."""
+    values: dict[str, list[str]] = defaultdict(list)
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise BadInput(f"{option} {pair!r}: expected KEY=VALUE")
+        values[key.strip()].append(value)
+    return dict(values)

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from typing import Any
 
 import click
 
-from ceop_workflow.cli.app import App, address, emit, pass_app, printable, table
+from ceop_workflow.cli.app import ID, VERSION, App, address, emit, parse_pairs, pass_app, table
 from ceop_workflow.cli.workflows import FORMATS, draw
-from ceop_workflow.errors import BadInput
+from ceop_workflow.errors import printable
 from ceop_workflow.service import FireRequest
 
 JSON = click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
@@ -36,7 +35,7 @@ def partnership() -> None:
 
 
 @partnership.command("create")
-@click.argument("partner_id", type=int)
+@click.argument("partner_id", type=ID)
 @click.option("--workflow", required=True, help="Workflow name, e.g. partnership or ambassador.")
 @click.option(
     "--keyworker", required=True, metavar="EMAIL", callback=address, help="The partner's keyworker."
@@ -51,7 +50,7 @@ def partnership_create(
 
 
 @partnership.command("show")
-@click.argument("partnership_id", type=int)
+@click.argument("partnership_id", type=ID)
 @click.option(
     "--diagram",
     "diagram",
@@ -71,7 +70,7 @@ def partnership_show(app: App, partnership_id: int, diagram: str | None, as_json
         click.echo(draw(definition, diagram, p["state"], path))
         return
     p = {k: printable(v) if isinstance(v, str) else v for k, v in p.items()}
-    objectives = [printable(o) for o in p["objectives"]]
+    objectives = [printable(str(o)) for o in p["objectives"]]
     lines = [
         f"#{p['id']} {p['partner']} — {p['workflow']} v{p['workflow_version']}",
         f"state:      {p['state']} (since {p['state_entered_at']})",
@@ -99,7 +98,7 @@ def partnership_list(app: App, state: str | None, tier: str | None, as_json: boo
 
 
 @partnership.command("history")
-@click.argument("partnership_id", type=int)
+@click.argument("partnership_id", type=ID)
 @JSON
 @pass_app
 def partnership_history(app: App, partnership_id: int, as_json: bool) -> None:
@@ -111,26 +110,15 @@ def partnership_history(app: App, partnership_id: int, as_json: bool) -> None:
 def _history_lines(rows: list[dict[str, Any]]) -> list[str]:
     return [
         f"  {r['at']}  {r['trigger']}: {r['source'] or '-'} -> {r['dest']}"
-        f"  by {printable(r['actor'])}"
+        f"  by {printable(str(r['actor']))}"
         + (f" as {r['role']}" if r["role"] else "")
-        + (f"  — {printable(r['comment'])}" if r["comment"] else "")
+        + (f"  — {printable(str(r['comment']))}" if r["comment"] else "")
         for r in rows
     ]
 
 
-def parse_pairs(pairs: tuple[str, ...], option: str) -> dict[str, list[str]]:
-    """KEY=VALUE options into lists of values per key (a key may repeat)."""
-    values: dict[str, list[str]] = defaultdict(list)
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key.strip():
-            raise BadInput(f"{option} {pair!r}: expected KEY=VALUE")
-        values[key.strip()].append(value)
-    return dict(values)
-
-
 @click.command()
-@click.argument("partnership_id", type=int)
+@click.argument("partnership_id", type=ID)
 @click.argument("trigger")
 @click.option(
     "--actor", required=True, metavar="EMAIL", callback=address, help="Who fires the trigger."
@@ -141,7 +129,7 @@ def parse_pairs(pairs: tuple[str, ...], option: str) -> dict[str, list[str]]:
 @click.option(
     "--if-version",
     "expected_version",
-    type=int,
+    type=VERSION,
     metavar="N",
     help="Refuse if the partnership is no longer at this version (someone else acted).",
 )
@@ -181,7 +169,7 @@ def fire(
 
 
 @click.command()
-@click.argument("partnership_id", type=int)
+@click.argument("partnership_id", type=ID)
 @JSON
 @pass_app
 def keyworker(app: App, partnership_id: int, as_json: bool) -> None:
@@ -189,7 +177,7 @@ def keyworker(app: App, partnership_id: int, as_json: bool) -> None:
     shown = app.service.keyworker(partnership_id)
     k = {key: printable(v) if isinstance(v, str) else v for key, v in shown.items()}
     contact = shown["last_contact"]
-    last = {key: printable(v) for key, v in contact.items()} if contact else None
+    last = {key: printable(str(v)) for key, v in contact.items()} if contact else None
     text = (
         f"{k['partner']}: talk to {k['keyworker']} before any engagement"
         + (f" (manager: {k['manager']})" if k["manager"] else "")

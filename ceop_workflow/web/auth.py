@@ -131,7 +131,7 @@ def principal_of(
         client = request.client.host if request.client else ""
         email = request.headers.get(web.trusted_header, "").strip().lower()
         # Whatever the proxy sends must be an address: it becomes the actor of every write.
-        if client not in web.proxies or address_problem(email) is not None:
+        if not web.trusts(client) or address_problem(email) is not None:
             return None
         account = accounts.find(email)
         return Principal(email, account.roles if account else frozenset())

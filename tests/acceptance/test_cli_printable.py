@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import pytest
 
-from ceop_workflow.cli.app import printable
+from ceop_workflow.errors import printable
 from tests.lifecycle import KEYWORKER
 from tests.support import CliResult, Core
 
