@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from ceop_workflow.clock import Clock
 from ceop_workflow.config import Settings
-from ceop_workflow.engine.fields import parse_data
+from ceop_workflow.engine.addresses import check_address
 from ceop_workflow.engine.registry import RELATIONAL_ROLES
 from ceop_workflow.errors import BadInput, NotFound
 from ceop_workflow.store.accounts import ApiToken, User
@@ -70,9 +70,7 @@ class Accounts:
         self._dummy_hash = self._hasher.hash(secrets.token_urlsafe(16))
 
     def _email(self, email: str) -> str:
-        value = parse_data({"email": [email]}, {"email": "email"}, {}, "user")["email"]
-        assert isinstance(value, str)
-        return value
+        return check_address(email, "user")
 
     def _roles(self, roles: Iterable[str]) -> list[str]:
         wanted = sorted({r.strip() for r in roles if r.strip()})

@@ -24,6 +24,7 @@ from pydantic import AfterValidator, ConfigDict, Field, Strict, StringConstraint
 
 from ceop_workflow.config_sources import ENV_PREFIX as ENV_PREFIX
 from ceop_workflow.config_sources import Problems, environment, read_file, section
+from ceop_workflow.engine.addresses import address_problem
 from ceop_workflow.engine.registry import RELATIONAL_ROLES
 from ceop_workflow.errors import ConfigError
 
@@ -309,13 +310,16 @@ def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = 
 def member_problem(member: str) -> str | None:
     """What is wrong with one entry of a role in [roles], or None.
 
-    An entry is "*", "*@domain" or an address; matching is by pattern, so only the form is
-    checked here: no spaces, no control characters, an "@" unless it is "*".
+    An entry is "*", "*@domain" or an address, checked by the one address rule the CLI and
+    the web use too (engine.addresses): no line breaks or control characters, one "@", a
+    domain with a dot.
     """
     if member == "*":
         return None
-    if any(c.isspace() or not c.isprintable() for c in member) or member.count("@") != 1:
-        return f"{member!r} is not an address, '*@domain' or '*'"
+    # "*@domain" is checked as an address at that domain.
+    problem = address_problem("x" + member[1:] if member.startswith("*@") else member)
+    if problem is not None:
+        return f"{member!r} is not an address, '*@domain' or '*': {problem}"
     return None
 
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from ceop_workflow.catalog import Catalog
 from ceop_workflow.clock import Clock
 from ceop_workflow.config import Settings
+from ceop_workflow.engine.addresses import check_address
 from ceop_workflow.engine.definitions import Vocabulary
 from ceop_workflow.engine.fields import parse_data
 from ceop_workflow.engine.rules import DEFAULT_REGISTRY
@@ -46,7 +47,12 @@ class ContributionKind(StrEnum):
     IN_KIND = "in_kind"
 
 
-# Who may record each kind of review, besides the partnership's keyworker and manager.
+# Who may add to a partnership's record (docs/web.md, "Who may do what"). Roles are those of
+# [roles] and the account, plus keyworker and manager of the partnership itself.
+RECORD_KEEPERS = frozenset({"keyworker", "manager", "partnerships_team", "head_of_partnerships"})
+CONTACT_LOGGERS = RECORD_KEEPERS
+CONTRIBUTION_RECORDERS = RECORD_KEEPERS
+# Who may record each kind of review.
 REVIEWERS = {
     ReviewKind.MONTHLY: frozenset(
         {"partnerships_team", "head_of_partnerships", "keyworker", "manager"}
@@ -95,11 +101,15 @@ class Records:
             listener.recorded(session, p, kind, row)
 
     def log_contact(self, partnership_id: int, kind: str, by: str, note: str | None = None) -> int:
-        """Add an entry to the Relationship Database; it also resets the stale-engagement clock."""
+        """Add an entry to the Relationship Database; it also resets the stale-engagement clock.
+
+        `NotPermitted` unless `by` holds one of CONTACT_LOGGERS on this partnership.
+        """
         contact_kind = _choice(ContactKind, kind, "contact kind")
-        by = by.strip().lower()
+        by = check_address(by, "by")
         with self.db.unit_of_work() as session:
             p = self._partnership(session, partnership_id)
+            self._require(p, by, CONTACT_LOGGERS, "a contact is logged")
             contact = Contact(
                 partnership_id=p.id,
                 kind=contact_kind.value,
@@ -128,12 +138,13 @@ class Records:
         annual review may say, for each benefit the tier promises, whether it was delivered.
         """
         review_kind = _choice(ReviewKind, kind, "review kind")
-        by = by.strip().lower()
+        by = check_address(by, "by")
         results = {name: self._met(name, value) for name, value in outcomes.items()}
         now = self.clock.now()
         with self.db.unit_of_work() as session:
             p = self._partnership(session, partnership_id)
-            self._check_reviewer(p, by, ReviewKind(review_kind))
+            kind_ = ReviewKind(review_kind)
+            self._require(p, by, REVIEWERS[kind_], f"a {kind_.value} review is recorded")
             definition = self.catalog.machine(session, p.workflow, p.workflow_version).definition
             if p.state not in definition.running_states:
                 raise BadInput(
@@ -170,12 +181,9 @@ class Records:
             self._announce(session, p, "review", review)
             return {"id": review.id, "period": period, "all_met": review.all_met}
 
-    def _check_reviewer(self, p: Partnership, by: str, kind: ReviewKind) -> None:
-        if not actor_roles(self.settings, by, p) & REVIEWERS[kind]:
-            raise NotPermitted(
-                f"not permitted: a {kind.value} review is recorded by "
-                + ", ".join(sorted(REVIEWERS[kind]))
-            )
+    def _require(self, p: Partnership, by: str, allowed: frozenset[str], what: str) -> None:
+        if not actor_roles(self.settings, by, p) & allowed:
+            raise NotPermitted(f"not permitted: {what} by " + ", ".join(sorted(allowed)))
 
     @staticmethod
     def _met(name: str, value: str) -> bool:
@@ -193,16 +201,23 @@ class Records:
         kind: str,
         note: str | None = None,
         received_on: date | None = None,
+        *,
+        by: str,
     ) -> int:
-        """Record funding or an in-kind resource raised through the partnership, in GBP."""
+        """Record funding or an in-kind resource raised through the partnership, in GBP.
+
+        `by` is who records it; `NotPermitted` unless they hold one of CONTRIBUTION_RECORDERS.
+        """
         contribution_kind = _choice(ContributionKind, kind, "contribution kind")
         value = parse_data({"gbp": [gbp]}, {"gbp": "gbp"}, {}, "contribution add")["gbp"]
         assert isinstance(value, Decimal)
         if value <= 0:
             raise BadInput("contribution add: the amount must be more than £0")
         now = self.clock.now()
+        by = check_address(by, "by")
         with self.db.unit_of_work() as session:
             p = self._partnership(session, partnership_id)
+            self._require(p, by, CONTRIBUTION_RECORDERS, "a contribution is recorded")
             contribution = Contribution(
                 partnership_id=p.id,
                 kind=contribution_kind.value,

@@ -18,6 +18,7 @@ from sqlalchemy.orm.attributes import flag_modified
 from ceop_workflow.catalog import Catalog
 from ceop_workflow.clock import Clock
 from ceop_workflow.config import SYSTEM_ACTOR, Settings
+from ceop_workflow.engine.addresses import check_address
 from ceop_workflow.engine.cadence import financial_year_label
 from ceop_workflow.engine.context import (
     BusinessCaseView,
@@ -257,6 +258,8 @@ class Service(Queries):
         self, partner_id: int, workflow: str, keyworker: str, manager: str | None = None
     ) -> int:
         """Start a partner on the newest version of a workflow, in its initial state."""
+        keyworker = check_address(keyworker, "keyworker")
+        manager = check_address(manager, "manager") if manager else None
         now = self.clock.now()
         with self.db.unit_of_work() as session:
             partner = session.get(Partner, partner_id)
@@ -309,6 +312,7 @@ class Service(Queries):
             raise NotPermitted(
                 f"not permitted: the actor {SYSTEM_ACTOR!r} is reserved for the daemon"
             )
+        check_address(request.actor, "actor")
         with self.db.unit_of_work() as session:
             return self.fire_in(session, request)
 

@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from ceop_workflow.clock import Clock, FixedClock, SystemClock
-from ceop_workflow.config import Settings, load_settings
+from ceop_workflow.config import SYSTEM_ACTOR, Settings, load_settings
+from ceop_workflow.engine.addresses import check_address
 from ceop_workflow.errors import BadInput, printable
 
 if TYPE_CHECKING:  # imported where used: `--help` and light commands need none of them
@@ -95,6 +96,17 @@ class App:
 pass_app = click.make_pass_decorator(App)
 
 
+def address(_ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """A click callback: the option's value checked as an email address (exit 2 if not).
+
+    `system` is left to the use cases, which refuse it with their own reason (it is reserved
+    for the daemon, or it is not an address).
+    """
+    if value is None or value.strip().lower() == SYSTEM_ACTOR:
+        return value
+    return check_address(value, f"--{param.name}" if param.name else "address")
+
+
 def emit(value: Any, as_json: bool, text: str | None = None) -> None:
     """Print a result: JSON for scripts, or the given text for people."""
     if as_json:
@@ -107,7 +119,7 @@ def table(rows: list[dict[str, Any]], columns: list[str]) -> str:
     """A plain aligned table of `columns` from `rows`."""
     if not rows:
         return "(none)"
-    cells = [[str(r.get(c) if r.get(c) is not None else "") for c in columns] for r in rows]
+    cells = [[printable(str(r[c])) if r.get(c) is not None else "" for c in columns] for r in rows]
     widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(columns)]
     lines = ["  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip()]
     lines += [

@@ -6,8 +6,9 @@ from typing import Any
 
 import click
 
-from ceop_workflow.cli.app import ID, VERSION, App, emit, parse_pairs, pass_app, table
+from ceop_workflow.cli.app import ID, VERSION, App, address, emit, parse_pairs, pass_app, table
 from ceop_workflow.cli.workflows import FORMATS, draw
+from ceop_workflow.errors import printable
 from ceop_workflow.service import FireRequest
 
 JSON = click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
@@ -36,8 +37,10 @@ def partnership() -> None:
 @partnership.command("create")
 @click.argument("partner_id", type=ID)
 @click.option("--workflow", required=True, help="Workflow name, e.g. partnership or ambassador.")
-@click.option("--keyworker", required=True, metavar="EMAIL", help="The partner's keyworker.")
-@click.option("--manager", metavar="EMAIL", help="The partnerships manager.")
+@click.option(
+    "--keyworker", required=True, metavar="EMAIL", callback=address, help="The partner's keyworker."
+)
+@click.option("--manager", metavar="EMAIL", callback=address, help="The partnerships manager.")
 @pass_app
 def partnership_create(
     app: App, partner_id: int, workflow: str, keyworker: str, manager: str | None
@@ -60,25 +63,27 @@ def partnership_create(
 @pass_app
 def partnership_show(app: App, partnership_id: int, diagram: str | None, as_json: bool) -> None:
     """State, tier, keyworker, objectives, history and what may fire next."""
-    p = app.service.show(partnership_id)
+    p = shown = app.service.show(partnership_id)
     if diagram:
         definition = app.service.definition(p["workflow"], p["workflow_version"])
         path = tuple(h["dest"] for h in p["history"])
         click.echo(draw(definition, diagram, p["state"], path))
         return
+    p = {k: printable(v) if isinstance(v, str) else v for k, v in p.items()}
+    objectives = [printable(str(o)) for o in p["objectives"]]
     lines = [
         f"#{p['id']} {p['partner']} — {p['workflow']} v{p['workflow_version']}",
         f"state:      {p['state']} (since {p['state_entered_at']})",
         f"tier:       {p['tier_label'] or '-'}",
         f"commitment: {p['commitment_start'] or '-'} to {p['commitment_end'] or '-'}",
         f"keyworker:  {p['keyworker']}   manager: {p['manager'] or '-'}",
-        f"objectives: {'; '.join(p['objectives']) or '-'}",
+        f"objectives: {'; '.join(objectives) or '-'}",
         f"may fire:   {', '.join(p['triggers']) or '- (final state)'}",
         f"version:    {p['version']}",
         "history:",
         *_history_lines(p["history"]),
     ]
-    emit(p, as_json, "\n".join(lines))
+    emit(shown, as_json, "\n".join(lines))
 
 
 @partnership.command("list")
@@ -104,9 +109,10 @@ def partnership_history(app: App, partnership_id: int, as_json: bool) -> None:
 
 def _history_lines(rows: list[dict[str, Any]]) -> list[str]:
     return [
-        f"  {r['at']}  {r['trigger']}: {r['source'] or '-'} -> {r['dest']}  by {r['actor']}"
+        f"  {r['at']}  {r['trigger']}: {r['source'] or '-'} -> {r['dest']}"
+        f"  by {printable(str(r['actor']))}"
         + (f" as {r['role']}" if r["role"] else "")
-        + (f"  — {r['comment']}" if r["comment"] else "")
+        + (f"  — {printable(str(r['comment']))}" if r["comment"] else "")
         for r in rows
     ]
 
@@ -114,7 +120,9 @@ def _history_lines(rows: list[dict[str, Any]]) -> list[str]:
 @click.command()
 @click.argument("partnership_id", type=ID)
 @click.argument("trigger")
-@click.option("--actor", required=True, metavar="EMAIL", help="Who fires the trigger.")
+@click.option(
+    "--actor", required=True, metavar="EMAIL", callback=address, help="Who fires the trigger."
+)
 @click.option("--role", help="The role acted in (default: the first of the actor's that may).")
 @click.option("--data", "data", multiple=True, metavar="KEY=VALUE", help="Data the trigger needs.")
 @click.option("--comment", help="A note for the audit trail.")
@@ -166,8 +174,10 @@ def fire(
 @pass_app
 def keyworker(app: App, partnership_id: int, as_json: bool) -> None:
     """Who to talk to before any engagement with this partner."""
-    k = app.service.keyworker(partnership_id)
-    last = k["last_contact"]
+    shown = app.service.keyworker(partnership_id)
+    k = {key: printable(v) if isinstance(v, str) else v for key, v in shown.items()}
+    contact = shown["last_contact"]
+    last = {key: printable(str(v)) for key, v in contact.items()} if contact else None
     text = (
         f"{k['partner']}: talk to {k['keyworker']} before any engagement"
         + (f" (manager: {k['manager']})" if k["manager"] else "")
@@ -177,4 +187,4 @@ def keyworker(app: App, partnership_id: int, as_json: bool) -> None:
             else "\nno contact logged yet"
         )
     )
-    emit(k, as_json, text)
+    emit(shown, as_json, text)

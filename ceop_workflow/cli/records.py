@@ -6,7 +6,7 @@ from datetime import date
 
 import click
 
-from ceop_workflow.cli.app import ID, App, emit, parse_pairs, pass_app
+from ceop_workflow.cli.app import ID, App, address, emit, parse_pairs, pass_app
 from ceop_workflow.cli.partnerships import JSON
 from ceop_workflow.errors import BadInput
 
@@ -21,7 +21,7 @@ def contact() -> None:
 @click.option(
     "--kind", required=True, help="request, meeting, event, difficult_interaction or update."
 )
-@click.option("--by", required=True, metavar="EMAIL", help="Who had the contact.")
+@click.option("--by", required=True, metavar="EMAIL", callback=address, help="Who had the contact.")
 @click.option("--note", help="What was said or agreed.")
 @pass_app
 def contact_log(app: App, partnership_id: int, kind: str, by: str, note: str | None) -> None:
@@ -37,7 +37,7 @@ def review() -> None:
 @review.command("record")
 @click.argument("partnership_id", type=ID)
 @click.option("--kind", required=True, type=click.Choice(["monthly", "annual"]))
-@click.option("--by", required=True, metavar="EMAIL", help="Who reviewed.")
+@click.option("--by", required=True, metavar="EMAIL", callback=address, help="Who reviewed.")
 @click.option(
     "--objective",
     "objectives",
@@ -94,6 +94,7 @@ def contribution() -> None:
 @click.argument("partnership_id", type=ID)
 @click.option("--gbp", required=True, metavar="AMOUNT", help="Value in pounds, e.g. 25000.")
 @click.option("--kind", required=True, type=click.Choice(["funding", "in_kind"]))
+@click.option("--by", required=True, metavar="EMAIL", callback=address, help="Who records it.")
 @click.option("--note", help="What it is.")
 @click.option(
     "--on",
@@ -107,10 +108,11 @@ def contribution_add(
     partnership_id: int,
     gbp: str,
     kind: str,
+    by: str,
     note: str | None,
     received_on: object,
 ) -> None:
     """Record a contribution; prints its id."""
     on = received_on.date() if hasattr(received_on, "date") else None
     assert on is None or isinstance(on, date)
-    click.echo(app.records.add_contribution(partnership_id, gbp, kind, note, on))
+    click.echo(app.records.add_contribution(partnership_id, gbp, kind, note, on, by=by))

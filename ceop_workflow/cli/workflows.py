@@ -6,7 +6,16 @@ from pathlib import Path
 
 import click
 
-from ceop_workflow.cli.app import VERSION, App, emit, parse_pairs, pass_app, table, write_text
+from ceop_workflow.cli.app import (
+    VERSION,
+    App,
+    address,
+    emit,
+    parse_pairs,
+    pass_app,
+    table,
+    write_text,
+)
 from ceop_workflow.engine.definitions import Definition
 from ceop_workflow.engine.diagram import dot, mermaid
 from ceop_workflow.errors import DefinitionError
@@ -222,7 +231,13 @@ def diff(app: App, name: str, old: int, new: int, as_json: bool) -> None:
     metavar="OLD=NEW",
     help="Where partnerships in a state the new version lacks should go.",
 )
-@click.option("--actor", required=True, metavar="EMAIL", help="Who migrates (for the audit trail).")
+@click.option(
+    "--actor",
+    required=True,
+    metavar="EMAIL",
+    callback=address,
+    help="Who migrates (for the audit trail).",
+)
 @click.option("--dry-run", is_flag=True, help="Print what would change, change nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @pass_app

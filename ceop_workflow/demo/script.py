@@ -277,4 +277,6 @@ def _contribution(world: DemoWorld, seed: Seed, pid: int, day: date) -> None:
     if day != first_working_day(day.year, day.month):
         return
     kind = "funding" if seed.funding else "in_kind"
-    world.records.add_contribution(pid, str(seed.quarterly_gbp), kind, f"{seed.name}: quarterly")
+    world.records.add_contribution(
+        pid, str(seed.quarterly_gbp), kind, f"{seed.name}: quarterly", by=seed.keyworker
+    )

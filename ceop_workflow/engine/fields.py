@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
+from ceop_workflow.engine.addresses import address_problem
 from ceop_workflow.engine.tiers import parse_tier, parse_tier_kind
 from ceop_workflow.errors import BadInput, MissingData
 
@@ -15,7 +15,6 @@ FieldValue = str | bool | int | Decimal | date | list[str]
 PENCE = Decimal("0.01")
 # The largest amount a money column (Numeric(14, 2)) holds.
 MAX_GBP = Decimal("999999999999.99")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _TRUE = {"true", "yes", "y", "1"}
 _FALSE = {"false", "no", "n", "0"}
 
@@ -67,8 +66,9 @@ def _date(raw: str) -> date:
 
 
 def _email(raw: str) -> str:
-    if not _EMAIL.match(raw.strip()):
-        raise ValueError("expected an email address")
+    problem = address_problem(raw.strip())
+    if problem is not None:
+        raise ValueError(f"expected an email address ({problem})")
     return raw.strip().lower()
 
 

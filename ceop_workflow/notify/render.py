@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -21,11 +22,12 @@ from typing import cast
 
 import jinja2
 import jinja2.exceptions
-from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from ceop_workflow.config import Settings
 from ceop_workflow.errors import BadInput, ConfigError
+from ceop_workflow.notify.limits import RenderLimit, bounded
 from ceop_workflow.notify.samples import sample_contexts
+from ceop_workflow.notify.sandbox import BoundedSandbox
 from ceop_workflow.notify.template_files import (
     HTML_SUFFIX,
     PART_SUFFIXES,
@@ -35,6 +37,13 @@ from ceop_workflow.notify.template_files import (
 )
 
 MAX_OUTPUT_BYTES = 256 * 1024
+# A message renders in milliseconds; one that takes seconds is looping on purpose or by mistake.
+MAX_RENDER_SECONDS = 2.0
+# Loop iterations, calls and attribute look-ups in one message (a digest of 1,000 reminders
+# takes about 50,000).
+MAX_RENDER_STEPS = 5_000_000
+# Characters a message may build in all, intermediate values included.
+MAX_PRODUCED_CHARS = 32_000_000
 _SHARED_NAME = re.compile(r"_[a-z0-9_]+\.(txt|html)")
 _LINE_BREAKS = re.compile(r"\s+")
 
@@ -59,7 +68,14 @@ class TemplateRenderer:
     `TemplateError` when rendered, and `validate_all` lists it.
     """
 
-    def __init__(self, folder: Path, *, max_output_bytes: int = MAX_OUTPUT_BYTES) -> None:
+    def __init__(
+        self,
+        folder: Path,
+        *,
+        max_output_bytes: int = MAX_OUTPUT_BYTES,
+        max_seconds: float = MAX_RENDER_SECONDS,
+        max_steps: int = MAX_RENDER_STEPS,
+    ) -> None:
         if not folder.is_dir():
             raise ConfigError(
                 f"templates folder {folder} does not exist: point general.templates_dir at the "
@@ -67,8 +83,10 @@ class TemplateRenderer:
             )
         self._folder = folder
         self._max_output_bytes = max_output_bytes
+        self._max_seconds = max_seconds
+        self._max_steps = max_steps
         self._sources = _read_sources(folder)
-        self._env = ImmutableSandboxedEnvironment(
+        self._env = BoundedSandbox(
             loader=jinja2.FunctionLoader(self._load),
             undefined=jinja2.StrictUndefined,
             # An explicit function, not select_autoescape: only the HTML parts are escaped, and
@@ -111,19 +129,28 @@ class TemplateRenderer:
         """Render message `name` with `context` (plain dicts, lists, strings, numbers only).
 
         Raises `TemplateError` naming the template if it is unknown, broken, reaches for
-        something the sandbox forbids, uses a variable the context lacks, or renders more than
-        the output cap; `BadInput` if the context holds anything but plain data.
+        something the sandbox forbids, uses a variable the context lacks, renders more than
+        the output cap, tries to build a value too large (`limits.MAX_VALUE`), or runs longer
+        than `max_seconds` or `max_steps` (the render stops itself within moments); `BadInput`
+        if the context holds anything but plain data.
         """
         plain = self._checked(name, context)
-        return RenderedMessage(
-            subject=self._subject(name, plain),
-            text=self._render_part(name, TEXT_SUFFIX, plain),
-            html=self._render_part(name, HTML_SUFFIX, plain),
-        )
+        with self._bounded():
+            return RenderedMessage(
+                subject=self._subject(name, plain),
+                text=self._render_part(name, TEXT_SUFFIX, plain),
+                html=self._render_part(name, HTML_SUFFIX, plain),
+            )
 
     def render_subject(self, name: str, context: Mapping[str, object]) -> str:
         """Only the one-line subject of message `name`; fails as `render` does."""
-        return self._subject(name, self._checked(name, context))
+        plain = self._checked(name, context)
+        with self._bounded():
+            return self._subject(name, plain)
+
+    def _bounded(self) -> AbstractContextManager[None]:
+        # The limits cover the whole message, its three parts together.
+        return bounded(self._max_seconds, self._max_steps, MAX_PRODUCED_CHARS)
 
     def _checked(self, name: str, context: Mapping[str, object]) -> dict[str, object]:
         if name not in self._messages:
@@ -221,7 +248,9 @@ def _is_html(file: str | None) -> bool:
 
 def _explain(name: str, file: str, exc: Exception, sources: Mapping[str, str]) -> str:
     where = _template_frame(exc.__traceback__, sources) or file
-    if isinstance(exc, jinja2.exceptions.SecurityError):
+    if isinstance(exc, RenderLimit):
+        what = str(exc)
+    elif isinstance(exc, jinja2.exceptions.SecurityError):
         what = f"refused by the sandbox: {exc}"
     elif isinstance(exc, jinja2.exceptions.UndefinedError):
         what = f"unknown variable or key: {exc}"

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, String
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ceop_workflow.store.base import Base
@@ -42,3 +42,16 @@ class ApiToken(Base):
     revoked_at: Mapped[datetime | None]
 
     user: Mapped[User] = relationship(back_populates="tokens")
+
+
+class SigninFailure(Base):
+    """Failed sign-ins of one account or one client address in the current window.
+
+    Keyed by a SHA-256 of kind and value, so the table holds neither addresses nor emails.
+    """
+
+    __tablename__ = "signin_failures"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    window_started_at: Mapped[datetime]
+    failures: Mapped[int] = mapped_column(Integer)

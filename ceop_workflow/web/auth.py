@@ -17,6 +17,7 @@ from starlette.responses import Response
 
 from ceop_workflow.accounts import Account, Accounts
 from ceop_workflow.config import WebSettings
+from ceop_workflow.engine.addresses import address_problem
 from ceop_workflow.errors import CeopWorkflowError
 
 SESSION_COOKIE = "ceop_session"
@@ -129,7 +130,8 @@ def principal_of(
     if web.auth == "header":
         client = request.client.host if request.client else ""
         email = request.headers.get(web.trusted_header, "").strip().lower()
-        if not web.trusts(client) or not email:
+        # Whatever the proxy sends must be an address: it becomes the actor of every write.
+        if not web.trusts(client) or address_problem(email) is not None:
             return None
         account = accounts.find(email)
         return Principal(email, account.roles if account else frozenset())

@@ -14,9 +14,11 @@ from starlette.responses import HTMLResponse
 
 from ceop_workflow.accounts import Accounts
 from ceop_workflow.config import Settings
+from ceop_workflow.errors import NotPermitted
 from ceop_workflow.links import path_for
 from ceop_workflow.records import Records
 from ceop_workflow.service import Service
+from ceop_workflow.throttle import SigninThrottle
 from ceop_workflow.web.auth import (
     Principal,
     Sessions,
@@ -64,6 +66,7 @@ class Web:
         self.settings = service.settings
         self.accounts = accounts
         self.sessions = Sessions(secret, self.settings.web)
+        self.throttle = SigninThrottle(service.db, service.clock)
         self.templates = templates_environment()
 
     # -- acting as the signed-in person ------------------------------------------------------
@@ -97,12 +100,17 @@ class Web:
         """The signed-in person, if any."""
         return principal_of(request, self.sessions, self.accounts, self.settings.web)
 
-    def require(self, request: Request) -> Principal:
-        """The signed-in person; `SignInRequired` (a redirect for pages) otherwise."""
+    def require(self, request: Request, role: str | None = None) -> Principal:
+        """The signed-in person; `SignInRequired` (a redirect for pages) otherwise.
+
+        With `role`, also `NotPermitted` (403) unless they hold it ([roles] or their account).
+        """
         principal = self.principal(request)
         if principal is None:
             raise SignInRequired("please sign in")
         request.state.principal = principal
+        if role is not None and role not in self.roles_of(principal):
+            raise NotPermitted(f"not permitted: this page is for the {role} role")
         return principal
 
     def render(

@@ -7,7 +7,7 @@ answer an error page (or, when nobody is signed in, a redirect to the sign-in pa
 from __future__ import annotations
 
 import logging
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
@@ -32,6 +32,34 @@ _TITLES = {
 }
 
 
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def same_origin(url: str, base_url: str) -> bool:
+    """Whether `url` is on the site at `base_url`: same scheme, host and port, exactly.
+
+    A prefix test is not enough: `https://partnerships.ceop.example.evil.com/` starts with
+    `https://partnerships.ceop.example`, and `https://partnerships.ceop.example@evil.com/`
+    goes to evil.com.
+    """
+    origin, base = _origin(url), _origin(base_url)
+    return origin is not None and origin == base
+
+
+def _origin(url: str) -> tuple[str, str, int] | None:
+    if any(ord(c) < 33 or ord(c) == 127 for c in url):
+        return None
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:  # a port that is not a number, or out of range
+        return None
+    scheme = parts.scheme.lower()
+    if scheme not in _DEFAULT_PORTS or not parts.hostname or parts.username is not None:
+        return None
+    return scheme, parts.hostname.lower(), port or _DEFAULT_PORTS[scheme]
+
+
 def _is_api(request: Request) -> bool:
     return request.url.path.startswith("/api")
 
@@ -51,7 +79,7 @@ def respond(request: Request, status: int, kind: str, message: str) -> Response:
             "title": _TITLES.get(status, "Something went wrong"),
             "message": message,
             # Only a link back into this site; anything else would be an open redirect.
-            "back": back if back.startswith(web.settings.web.base_url) else "",
+            "back": back if same_origin(back, web.settings.web.base_url) else "",
         },
         status=status,
     )

@@ -21,6 +21,8 @@ from ceop_workflow.web.diagram import steps
 from ceop_workflow.web.forms import fields_for
 
 router = APIRouter(include_in_schema=False)
+# The role that may open /admin (docs/web.md, "Who may do what").
+ADMIN_ROLE = "admin"
 PartnershipId = Annotated[int, Path(ge=1, le=2_147_483_647)]
 _STATUS_ORDER = {"overdue": 0, "due": 1, "stale": 2}
 REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'"
@@ -133,9 +135,9 @@ def monthly_report(
 
 @router.get("/admin")
 def admin(request: Request) -> Response:
-    """Workflow versions and what the daemon last did."""
+    """Workflow versions and what the daemon last did; for the admin role only."""
     web = web_of(request)
-    me = web.require(request)
+    me = web.require(request, role=ADMIN_ROLE)
     service = web.service_for(me)
     status: list[dict[str, Any]] = web.worklist_for(me).daemon_status()
     return web.render(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from fastapi import APIRouter
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -43,19 +45,43 @@ async def signin(request: Request) -> Response:
     check_csrf(request, web.sessions, form.get(CSRF_FIELD))
     target = safe_next(form.get("next"))
     email, password = form.get("email"), form.get("password")
+    if web.settings.web.auth != "local" or not isinstance(email, str):
+        return _refused(request, target, "That email address and password do not match an account.")
+    address = client_address(request, web.settings.web.proxies)
+    # Checked before any password, and the same for every email address, known or not.
+    wait = await run_in_threadpool(web.throttle.wait_seconds, email, address)
+    if wait:
+        minutes = max(1, math.ceil(wait / 60))
+        message = f"Too many failed sign-ins: try again in {minutes} minute{'s' * (minutes > 1)}."
+        response = _refused(request, target, message, status=429)
+        response.headers["retry-after"] = str(wait)
+        return response
     account = None
-    if web.settings.web.auth == "local" and isinstance(email, str) and isinstance(password, str):
+    if isinstance(password, str):
         account = await run_in_threadpool(web.accounts.authenticate, email, password)
     if account is None:
-        return web.render(
-            request,
-            "signin.html",
-            {"next": target, "error": "That email address and password do not match an account."},
-            status=401,
-        )
+        await run_in_threadpool(web.throttle.failed, email, address)
+        return _refused(request, target, "That email address and password do not match an account.")
+    await run_in_threadpool(web.throttle.succeeded, email)
     response = RedirectResponse(target, status_code=303)
     web.sessions.write(response, SessionData.fresh(account.email, account.stamp))
     return response
+
+
+def _refused(request: Request, target: str, message: str, status: int = 401) -> Response:
+    return web_of(request).render(
+        request, "signin.html", {"next": target, "error": message}, status=status
+    )
+
+
+def client_address(request: Request, proxies: frozenset[str]) -> str:
+    """Who is signing in: the peer, or the last address a trusted proxy forwarded for."""
+    peer = request.client.host if request.client else ""
+    forwarded = request.headers.get("x-forwarded-for", "")
+    if peer in proxies and forwarded.strip():
+        # The right-most entry is the one our proxy added; those left of it are the client's say.
+        return forwarded.split(",")[-1].strip()[:100]
+    return peer
 
 
 @router.post("/signout")

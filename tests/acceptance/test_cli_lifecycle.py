@@ -49,7 +49,7 @@ def test_the_whole_lifecycle_through_the_cli(tmp_path: Path, blank_db_url: str) 
                 "--objective", "Business Plan objective 2: train 500 teachers=met",
                 "--objective", "Target 4: reach 1m children=not_met",
             )  # fmt: skip
-            ok("contribution", "add", pid, "--gbp", "25,000", "--kind", "funding")
+            ok("contribution", "add", pid, "--gbp", "25,000", "--kind", "funding", "--by", TEAM)
 
     shown = json.loads(ok("partnership", "show", pid, "--json"))
     expected = {

@@ -100,7 +100,7 @@ class Book:
 
     def contribution(self, pid: int, received: str, gbp: str, kind: str = "funding") -> None:
         self.when(f"{received} 12:00").records.add_contribution(
-            pid, gbp, kind, received_on=date.fromisoformat(received)
+            pid, gbp, kind, received_on=date.fromisoformat(received), by=SAM
         )
 
     def measures(self, month: date, now: str | None = None) -> MonthlyMeasures:

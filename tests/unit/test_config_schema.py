@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -140,3 +141,21 @@ def test_header_mode_trusts_networks_as_well_as_addresses(tmp_path: Path) -> Non
     ).web
     assert web.trusts("10.1.2.3") and web.trusts("::1")
     assert not web.trusts("11.0.0.1") and not web.trusts(None) and not web.trusts("testclient")
+
+
+@pytest.mark.parametrize(
+    "entry", ["*@", "*@localhost", "**", "kim", "kim@ceop.example\nBcc: x@y.z"]
+)
+def test_a_role_entry_that_is_not_an_address_is_named_with_its_key(
+    tmp_path: Path, entry: str
+) -> None:
+    path = write(tmp_path, f"[roles]\nstaff = {json.dumps([entry])}\n")
+    [problem] = problems(path)
+    assert problem.startswith(f"{path}: roles.staff")
+    assert "is not an address" in problem
+
+
+@pytest.mark.parametrize("entry", ["*", "*@ceop.example", "Kim@ceop.example"])
+def test_role_entries_may_be_wildcards_or_addresses(tmp_path: Path, entry: str) -> None:
+    path = write(tmp_path, f"[roles]\nstaff = {json.dumps([entry])}\n")
+    assert load_settings(path, environ={}).roles["staff"]

@@ -53,6 +53,7 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
                 "queries",
                 "records",
                 "service",
+                "throttle",
                 "views",
                 "worklist",
                 "notify",

@@ -103,7 +103,7 @@ def test_committee_queue_shows_case_and_vote_buttons_to_members_only(
 
 
 def test_admin_and_report_pages(client: TestClient) -> None:
-    sign_in(client, STAFF)
+    sign_in(client, TEAM)  # holds the admin role in config.toml
     admin = client.get("/admin").text
     assert "partnership" in admin and "No daemon has run" in admin
     assert 'value="2026-02" selected' in client.get("/report").text

@@ -152,3 +152,9 @@ def test_password_change_ends_sessions(client: TestClient, site: Site) -> None:
     assert client.get("/").status_code == 200
     site.accounts.set_password(KEYWORKER, "a brand new long password")
     assert client.get("/").status_code == 303
+
+
+@pytest.mark.parametrize("header", ["nobody", "kim@localhost", "<kim@ceop.example>", " "])
+def test_header_mode_signs_in_only_a_plain_address(site: Site, header: str) -> None:
+    trusting = _header_app(site, "testclient")
+    assert trusting.get("/", headers={"X-Remote-User": header}).status_code == 303
