@@ -79,7 +79,9 @@ class DaemonSettings:
     periods: "latest" sends one reminder for the current period that lists the missed ones;
     "each" sends one reminder per missed period. `worker_id` names this daemon in claims and
     logs ("" means host:pid); a daemon restarted with the same id takes its own claims back
-    at once instead of waiting `lease_seconds` for them to expire.
+    at once instead of waiting `lease_seconds` for them to expire. A partnership that misses
+    `escalate_after_missed_reviews` monthly reviews in a row is escalated by the system (0:
+    never).
     """
 
     sweep_interval_seconds: int = 60
@@ -88,6 +90,7 @@ class DaemonSettings:
     catch_up: str = "latest"
     max_attempts: int = 5
     worker_id: str = ""
+    escalate_after_missed_reviews: int = 2
 
 
 @dataclass(frozen=True)
@@ -315,6 +318,8 @@ def _check_daemon(where: str, daemon: DaemonSettings) -> None:
     for key in ("sweep_interval_seconds", "batch_size", "lease_seconds", "max_attempts"):
         if getattr(daemon, key) < 1:
             raise ConfigError(f"{where}: daemon.{key} must be at least 1")
+    if daemon.escalate_after_missed_reviews < 0:
+        raise ConfigError(f"{where}: daemon.escalate_after_missed_reviews must be 0 or more")
     if daemon.catch_up not in CATCH_UP_POLICIES:
         raise ConfigError(
             f"{where}: daemon.catch_up must be one of {', '.join(CATCH_UP_POLICIES)}, "

@@ -18,6 +18,7 @@ ACTION_FOR_TEMPLATE = {
     "decision_made": "view",
     "escalation": "view",
     "renewal_coming_up": "view",
+    "renewal_overdue": "view",
 }
 ACTIONS = ("view", "contact", "monthly_review", "annual_review", "decide")
 

@@ -219,10 +219,12 @@ class Worklist:
             if now - p.state_entered_at < parse_duration(spec["after"]):
                 return None
             return Duty("due", timer.name.replace("_", " "), p.state_entered_at)
-        field = getattr(p, str(spec["before"]), None)
+        past = timer.kind == "past"
+        field = getattr(p, str(spec["past" if past else "before"]), None)
         tz = self.service.settings.tz
         if isinstance(field, date):
-            start = field - timedelta(days=parse_duration(spec["by"]).days)
+            offset = timedelta(days=parse_duration(spec["by"]).days)
+            start = field + offset if past else field - offset
             if now.astimezone(tz).date() >= start:
                 since = datetime.combine(start, at, tzinfo=tz)
                 return Duty("due", timer.name.replace("_", " "), since)

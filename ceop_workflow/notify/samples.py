@@ -192,6 +192,13 @@ def sample_contexts() -> dict[str, list[dict[str, object]]]:
                 "due": "2026-02-28",
             }
         ),
+        "renewal_overdue": _with_and_without_link(
+            {
+                "partnership": partnership(state="renewal"),
+                "term_ends": "2026-03-31",
+                "due": "2026-03-31",
+            }
+        ),
         "decision_made": [
             {
                 "partnership": partnership(state="committee_review"),

@@ -36,9 +36,7 @@ def share_detail(met: int, not_met: int, not_reviewed: int) -> str:
     owed = met + not_met + not_reviewed
     if not owed:
         return NO_REVIEWS
-    return (
-        f"{met} of {owed} met all objectives ({not_met} not met, {not_reviewed} not reviewed)"
-    )
+    return f"{met} of {owed} met all objectives ({not_met} not met, {not_reviewed} not reviewed)"
 
 
 def money(value: Decimal) -> str:

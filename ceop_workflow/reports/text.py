@@ -64,8 +64,7 @@ def _headline(m: MonthlyMeasures) -> list[str]:
         f" (target over {fmt.money_whole(funding.target_per_year)} a year;"
         f" {fmt.money_whole(funding.on_track_to_date)} by now) - {pace}",
         f"    in {fmt.month_label(m.month)}: {fmt.money_whole(funding.in_month)}{in_kind}",
-        f"  Funding and resource includes in kind: {fmt.money_whole(funding.in_kind_year_to_date)}"
-        " this year to date",
+        f"    of which in kind: {fmt.money_whole(funding.in_kind_year_to_date)} this year to date",
     ]
 
 
