@@ -6,7 +6,7 @@ state's timers) with the engine's cadence maths, so the web shows what the daemo
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -193,11 +193,13 @@ class Worklist:
 
     def _duties(self, session: Session, definition: Definition, p: Partnership) -> list[Duty]:
         now = self.service.clock.now()
+        tz = self.service.settings.tz
         duties: list[Duty] = []
         for timer in definition.states[p.state].timers:
             duty = self._duty(session, timer, p, now)
             if duty is not None:
-                duties.append(duty)
+                # Shown on the local calendar, as emails and the report show the same moment.
+                duties.append(replace(duty, since=duty.since.astimezone(tz)))
         return sorted(duties, key=lambda d: d.since)
 
     def _duty(
