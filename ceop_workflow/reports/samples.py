@@ -35,7 +35,7 @@ from ceop_workflow.reports.periods import (
     months_into_financial_year,
 )
 
-# (met, reviewed, funding raised) for December 2006 to November 2007; August had no reviews.
+# (met, owed, funding raised) for December 2006 to November 2007; August owed no reviews.
 _TREND = (
     (9, 14, "42000"),
     (10, 14, "65500"),

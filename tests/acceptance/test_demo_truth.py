@@ -326,3 +326,19 @@ def test_every_email_in_the_demo_outbox_links_to_the_web_application(demo: Demo)
     # Transitions' emails (packs, decisions, escalations) and the CEMT report are among them.
     for template in ("decision_made", "monthly_report", "escalation", "daily_digest"):
         assert by_template.get(template, [0])[0] > 0, template
+
+
+def test_committee_members_get_at_most_one_email_a_day(demo: Demo) -> None:
+    settings = load_settings(ROOT / "config.toml", environ={})
+    members = set(settings.members("committee"))
+    per_day: dict[tuple[str, str], list[str]] = {}
+    for message in demo.messages:
+        day = str(message["Date"])[:16]  # "Mon, 03 Dec 2007", as written in London time
+        for address in str(message["To"]).replace(" ", "").split(","):
+            if address in members:
+                per_day.setdefault((address, day), []).append(str(message["X-Ceop-Template"]))
+    assert per_day, "the demo sends the committee its packs"
+    crowded = {key: templates for key, templates in per_day.items() if len(templates) > 1}
+    assert not crowded, crowded
+    # Packs that arrive together are folded into the member's daily digest.
+    assert any(templates == ["daily_digest"] for templates in per_day.values())
