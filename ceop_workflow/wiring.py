@@ -6,7 +6,7 @@ from ceop_workflow.catalog import Catalog
 from ceop_workflow.clock import Clock
 from ceop_workflow.config import Settings
 from ceop_workflow.engine.rules import DEFAULT_REGISTRY
-from ceop_workflow.notify.render import template_names
+from ceop_workflow.notify.template_files import template_names
 from ceop_workflow.notify.transition_notices import TransitionNotices
 from ceop_workflow.scheduling.listener import TimerListener
 from ceop_workflow.service import Listener, Service

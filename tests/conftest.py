@@ -36,6 +36,9 @@ from ceop_workflow.store.db import Database
 from ceop_workflow.wiring import build_service
 from tests.support import T0, CliResult, Core, run_cli_in, write_config
 
+# Under CI=true a skipped test fails (tests/ci_skips.py).
+pytest_plugins = ["tests.ci_skips"]
+
 PG_ADMIN_URL = os.environ.get(
     "CEOP_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )

@@ -16,20 +16,87 @@ from pathlib import Path
 import click
 
 from ceop_workflow.cli.app import App, fail
-from ceop_workflow.cli.daemon import daemon, status
-from ceop_workflow.cli.demo import demo
-from ceop_workflow.cli.notifications import notifications, outbox
-from ceop_workflow.cli.partnerships import fire, keyworker, partner, partnership
-from ceop_workflow.cli.records import contact, contribution, review
-from ceop_workflow.cli.report import report
-from ceop_workflow.cli.web import serve, token, user
-from ceop_workflow.cli.workflows import init, workflows
+from ceop_workflow.cli.lazy import LazyCommand, LazyGroup
 from ceop_workflow.errors import CeopWorkflowError, DefinitionError
 
 EXIT_OK, EXIT_INTERNAL, EXIT_USAGE = 0, 1, 2
 
+# Every top-level command: its module is imported only when the command runs (see cli/lazy.py).
+COMMANDS: dict[str, LazyCommand] = {
+    name: LazyCommand(f"ceop_workflow.cli.{module}", attribute, short_help)
+    for name, module, attribute, short_help in [
+        (
+            "init",
+            "workflows",
+            "init",
+            "Create or upgrade the database, then load new versions from the workflows folder.",
+        ),
+        ("workflows", "workflows", "workflows", "List, check and draw workflow definitions."),
+        ("partner", "partnerships", "partner", "Organisations and individuals."),
+        ("partnership", "partnerships", "partnership", "Create, list and look at partnerships."),
+        ("fire", "partnerships", "fire", "Fire TRIGGER on a partnership."),
+        (
+            "keyworker",
+            "partnerships",
+            "keyworker",
+            "Who to talk to before any engagement with this partner.",
+        ),
+        ("contact", "records", "contact", "The Relationship Database."),
+        ("review", "records", "review", "Monthly and annual reviews against the objectives."),
+        (
+            "contribution",
+            "records",
+            "contribution",
+            "Funding and resources raised through partnership.",
+        ),
+        (
+            "daemon",
+            "daemon",
+            "daemon",
+            "Run due timers every daemon.sweep_interval_seconds until SIGTERM or SIGINT.",
+        ),
+        (
+            "status",
+            "daemon",
+            "status",
+            "The last sweep, duties due and late, overdue reviews, open alerts and the outbox.",
+        ),
+        ("report", "report", "report", "Reports on the strategy's measures."),
+        (
+            "serve",
+            "web",
+            "serve",
+            "Run the web application and its JSON API (/api, OpenAPI at /api/openapi.json).",
+        ),
+        ("user", "web", "user", "People who sign in to the web application."),
+        ("token", "web", "token", "API tokens for scripts."),
+        (
+            "demo",
+            "demo",
+            "demo",
+            "Seed the strategy's partners and run July 2007 to June 2008 on a simulated clock.",
+        ),
+        (
+            "notifications",
+            "notifications",
+            "notifications",
+            "Check and preview the email templates admins edit.",
+        ),
+        (
+            "outbox",
+            "notifications",
+            "outbox",
+            "The emails waiting to leave: list them, send what is due, retry a dead letter.",
+        ),
+    ]
+}
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+
+@click.group(
+    cls=LazyGroup,
+    lazy=COMMANDS,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
 @click.option(
     "--config",
     "config_path",
@@ -48,29 +115,6 @@ EXIT_OK, EXIT_INTERNAL, EXIT_USAGE = 0, 1, 2
 def cli(ctx: click.Context, config_path: Path | None, now: str | None) -> None:
     """ceop-workflow: the lifecycle of partnerships, from lead to renewal."""
     ctx.obj = App(config_path, now)
-
-
-for command in (
-    init,
-    workflows,
-    partner,
-    partnership,
-    fire,
-    keyworker,
-    contact,
-    review,
-    contribution,
-    daemon,
-    status,
-    report,
-    serve,
-    user,
-    token,
-    demo,
-    notifications,
-    outbox,
-):
-    cli.add_command(command)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -8,16 +8,18 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from ceop_workflow.clock import Clock, FixedClock, SystemClock
 from ceop_workflow.config import Settings, load_settings
 from ceop_workflow.errors import BadInput
-from ceop_workflow.records import Records
-from ceop_workflow.service import Service
-from ceop_workflow.store.db import Database
+
+if TYPE_CHECKING:  # imported where used: `--help` and light commands need none of them
+    from ceop_workflow.records import Records
+    from ceop_workflow.service import Service
+    from ceop_workflow.store.db import Database
 
 
 @dataclass
@@ -49,6 +51,8 @@ class App:
     @cached_property
     def database(self) -> Database:
         """The database of database.url."""
+        from ceop_workflow.store.db import Database
+
         return Database(self.settings.database.url)
 
     @cached_property
@@ -70,6 +74,8 @@ class App:
     @cached_property
     def records(self) -> Records:
         """Contacts, reviews and contributions."""
+        from ceop_workflow.records import Records
+
         service = self.service
         return Records(
             service.settings, service.db, service.clock, service.listeners, service.catalog

@@ -20,10 +20,12 @@ from email.message import Message
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 from email.utils import format_datetime
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 from ceop_workflow.errors import BadInput
-from ceop_workflow.notify.render import RenderedMessage
+
+if TYPE_CHECKING:  # only a type here: building a message needs no template engine
+    from ceop_workflow.notify.render import RenderedMessage
 
 _UTF8 = Charset("utf-8")
 _UTF8.body_encoding = QP

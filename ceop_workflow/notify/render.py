@@ -26,13 +26,15 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from ceop_workflow.config import Settings
 from ceop_workflow.errors import BadInput, ConfigError
 from ceop_workflow.notify.samples import sample_contexts
+from ceop_workflow.notify.template_files import (
+    HTML_SUFFIX,
+    PART_SUFFIXES,
+    SUBJECT_SUFFIX,
+    TEXT_SUFFIX,
+    message_name,
+)
 
 MAX_OUTPUT_BYTES = 256 * 1024
-SUBJECT_SUFFIX = ".subject.txt"
-TEXT_SUFFIX = ".txt"
-HTML_SUFFIX = ".html"
-_PART_SUFFIXES = (SUBJECT_SUFFIX, TEXT_SUFFIX, HTML_SUFFIX)
-_MESSAGE_NAME = re.compile(r"[a-z][a-z0-9_]*")
 _SHARED_NAME = re.compile(r"_[a-z0-9_]+\.(txt|html)")
 _LINE_BREAKS = re.compile(r"\s+")
 
@@ -87,8 +89,8 @@ class TemplateRenderer:
                 self._broken[file] = f"{file} line {exc.lineno}: {_one_line(exc.message or '')}"
         self._messages = frozenset(
             name
-            for name in {_message_name(file) for file in self._sources}
-            if name is not None and all(name + sfx in self._sources for sfx in _PART_SUFFIXES)
+            for name in {message_name(file) for file in self._sources}
+            if name is not None and all(name + sfx in self._sources for sfx in PART_SUFFIXES)
         )
 
     @classmethod
@@ -147,10 +149,10 @@ class TemplateRenderer:
             f"unexpected file {file} (messages are NAME{SUBJECT_SUFFIX}, NAME{TEXT_SUFFIX}, "
             f"NAME{HTML_SUFFIX}; shared files start with _)"
             for file in sorted(self._sources)
-            if _message_name(file) is None and not _SHARED_NAME.fullmatch(file)
+            if message_name(file) is None and not _SHARED_NAME.fullmatch(file)
         ]
-        for name in sorted({n for f in self._sources if (n := _message_name(f)) is not None}):
-            missing = [name + sfx for sfx in _PART_SUFFIXES if name + sfx not in self._sources]
+        for name in sorted({n for f in self._sources if (n := message_name(f)) is not None}):
+            missing = [name + sfx for sfx in PART_SUFFIXES if name + sfx not in self._sources]
             if missing:
                 problems.append(f"template {name!r} is incomplete: missing {', '.join(missing)}")
         samples = sample_contexts()
@@ -202,28 +204,6 @@ class TemplateRenderer:
         return source, file, lambda: True
 
 
-def template_names(folder: Path) -> frozenset[str]:
-    """The messages in a templates folder (all three parts present), from the listing alone.
-
-    Cheap enough to call on every start: nothing is read or compiled. A missing folder is a
-    `ConfigError` that names it and the setting that points at it.
-    """
-    try:
-        files = {path.name for path in folder.iterdir() if path.is_file()}
-    except FileNotFoundError:
-        raise ConfigError(
-            f"templates folder {folder} does not exist: point general.templates_dir at the "
-            "folder of email templates (the shipped one is notifications/)"
-        ) from None
-    except OSError as exc:
-        raise ConfigError(f"cannot list templates folder {folder}: {exc.strerror}") from None
-    return frozenset(
-        name
-        for name in {_message_name(file) for file in files}
-        if name is not None and all(name + sfx in files for sfx in _PART_SUFFIXES)
-    )
-
-
 def _read_sources(folder: Path) -> dict[str, str]:
     sources: dict[str, str] = {}
     for path in sorted(folder.iterdir()):
@@ -237,14 +217,6 @@ def _read_sources(folder: Path) -> dict[str, str]:
 
 def _is_html(file: str | None) -> bool:
     return file is not None and file.endswith(HTML_SUFFIX)
-
-
-def _message_name(file: str) -> str | None:
-    for suffix in _PART_SUFFIXES:
-        if file.endswith(suffix):
-            stem = file[: -len(suffix)]
-            return stem if _MESSAGE_NAME.fullmatch(stem) else None
-    return None
 
 
 def _explain(name: str, file: str, exc: Exception, sources: Mapping[str, str]) -> str:

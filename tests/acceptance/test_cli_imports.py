@@ -1,0 +1,48 @@
+"""A staff command imports only what it uses: `partnership show` starts no web stack, no Alembic
+and no template engine (each costs CPU on every start, and people wait for it)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from tests.support import CliResult, cli_env
+
+HEAVY = ["fastapi", "starlette", "uvicorn", "alembic", "jinja2", "jinja2.sandbox", "apscheduler"]
+
+PROBE = """
+import json, sys
+from ceop_workflow.cli import main
+try:
+    main(sys.argv[1:])
+except SystemExit as exit:
+    code = exit.code
+print(json.dumps({"code": code, "modules": sorted(sys.modules)}), file=sys.stderr)
+"""
+
+
+def test_partnership_show_imports_no_web_stack_alembic_or_sandbox(
+    run_cli: Callable[..., CliResult], workdir: Path
+) -> None:
+    assert run_cli("partner", "add", "NSPCC")[0] == 0
+    created = run_cli(
+        "partnership", "create", "1", "--workflow", "partnership", "--keyworker", "kw@ceop.example"
+    )
+    assert created[0] == 0, created
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, "partnership", "show", "1", "--json"],
+        cwd=workdir,
+        env=cli_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    probe = json.loads(done.stderr.strip().splitlines()[-1])
+    assert probe["code"] == 0, done.stderr
+    assert json.loads(done.stdout)["id"] == 1
+    imported = [name for name in HEAVY if name in probe["modules"]]
+    assert imported == []
