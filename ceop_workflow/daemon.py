@@ -55,8 +55,8 @@ def extra_jobs(service: Service) -> list[PeriodicJob]:
     Both are safe to run in several daemons at once: the drain claims messages like the sweep
     claims duties, and the report is queued under one dedupe key per month.
     """
+    from ceop_workflow.emails import queue_monthly_report
     from ceop_workflow.notify.drain import OutboxSender
-    from ceop_workflow.reports.mailing import queue_monthly_report
 
     settings = service.settings
     sender = OutboxSender.from_settings(settings, service.db)

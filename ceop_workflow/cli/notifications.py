@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from ceop_workflow.cli.app import App, emit, pass_app, table
+from ceop_workflow.cli.app import ID, App, emit, pass_app, table
 from ceop_workflow.errors import DefinitionError
 
 PARTS = click.Choice(["all", "subject", "text", "html"])
@@ -34,36 +34,18 @@ def validate(app: App) -> None:
 
 @notifications.command()
 @click.argument("template")
-@click.option("--partnership", "partnership_id", type=int, metavar="ID", help="Whose data.")
+@click.option("--partnership", "partnership_id", type=ID, metavar="ID", help="Whose data.")
 @click.option("--part", type=PARTS, default="all", show_default=True, help="What to print.")
 @click.option("--json", "as_json", is_flag=True, help="Print recipients and context as JSON.")
 @pass_app
 def preview(app: App, template: str, partnership_id: int | None, part: str, as_json: bool) -> None:
     """Print message TEMPLATE as it would be sent today for partnership ID, with its real data."""
-    from ceop_workflow.notify import preview as previews
+    from ceop_workflow.emails import preview_message
     from ceop_workflow.notify.render import TemplateRenderer
-    from ceop_workflow.store.models import Partnership
 
     renderer = TemplateRenderer.from_settings(app.settings)
-    app.database.require_schema()
-    definition = None
-    if partnership_id is not None:
-        with app.database.reading() as session:
-            p = session.get(Partnership, partnership_id)
-            version = None if p is None else (p.workflow, p.workflow_version)
-        if version is not None:
-            definition = app.service.definition(*version)
-    with app.database.reading() as session:
-        shown = previews.preview(
-            session,
-            app.settings,
-            renderer,
-            definition,
-            template,
-            partnership_id,
-            app.clock.now(),
-        )
-    rendered = renderer.render(template, shown.context)
+    result = preview_message(app.service, renderer, template, partnership_id)
+    shown, rendered = result.preview, result.message
     if shown.note:
         click.echo(f"note: {shown.note}", err=True)
     if as_json:
@@ -96,16 +78,14 @@ def _statuses() -> click.Choice[str]:
 
 @outbox.command("list")
 @click.option("--status", type=_statuses(), help="Only messages in this state.")
-@click.option("--limit", type=click.IntRange(1), default=50, show_default=True)
+@click.option("--limit", type=click.IntRange(1, 1_000_000), default=50, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @pass_app
 def list_(app: App, status: str | None, limit: int, as_json: bool) -> None:
     """The newest messages in the outbox, newest first (dead letters say why)."""
-    from ceop_workflow.notify.outbox import entries
+    from ceop_workflow.emails import outbox_entries
 
-    app.database.require_schema()
-    with app.database.reading() as session:
-        rows = [dataclasses.asdict(entry) for entry in entries(session, status, limit)]
+    rows = [dataclasses.asdict(entry) for entry in outbox_entries(app.service, status, limit)]
     shown: list[dict[str, Any]] = [
         row
         | {
@@ -130,15 +110,13 @@ def _first_and_more(recipients: list[str]) -> str:
 
 
 @outbox.command()
-@click.argument("outbox_id", metavar="ID", type=int)
+@click.argument("outbox_id", metavar="ID", type=ID)
 @pass_app
 def retry(app: App, outbox_id: int) -> None:
     """Put dead letter ID back in the queue, due now, with a fresh count of attempts."""
-    from ceop_workflow.notify.outbox import retry_dead_letter
+    from ceop_workflow.emails import retry_dead_letter
 
-    app.database.require_schema()
-    with app.database.unit_of_work() as session:
-        retry_dead_letter(session, outbox_id, app.clock.now())
+    retry_dead_letter(app.service, outbox_id)
     click.echo(f"outbox message {outbox_id} is pending again; it leaves at the next drain")
 
 

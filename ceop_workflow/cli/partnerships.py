@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from typing import Any
 
 import click
 
-from ceop_workflow.cli.app import App, emit, pass_app, table
+from ceop_workflow.cli.app import ID, VERSION, App, emit, parse_pairs, pass_app, table
 from ceop_workflow.cli.workflows import FORMATS, draw
-from ceop_workflow.errors import BadInput
 from ceop_workflow.service import FireRequest
 
 JSON = click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
@@ -36,7 +34,7 @@ def partnership() -> None:
 
 
 @partnership.command("create")
-@click.argument("partner_id", type=int)
+@click.argument("partner_id", type=ID)
 @click.option("--workflow", required=True, help="Workflow name, e.g. partnership or ambassador.")
 @click.option("--keyworker", required=True, metavar="EMAIL", help="The partner's keyworker.")
 @click.option("--manager", metavar="EMAIL", help="The partnerships manager.")
@@ -49,7 +47,7 @@ def partnership_create(
 
 
 @partnership.command("show")
-@click.argument("partnership_id", type=int)
+@click.argument("partnership_id", type=ID)
 @click.option(
     "--diagram",
     "diagram",
@@ -95,7 +93,7 @@ def partnership_list(app: App, state: str | None, tier: str | None, as_json: boo
 
 
 @partnership.command("history")
-@click.argument("partnership_id", type=int)
+@click.argument("partnership_id", type=ID)
 @JSON
 @pass_app
 def partnership_history(app: App, partnership_id: int, as_json: bool) -> None:
@@ -113,19 +111,8 @@ def _history_lines(rows: list[dict[str, Any]]) -> list[str]:
     ]
 
 
-def parse_pairs(pairs: tuple[str, ...], option: str) -> dict[str, list[str]]:
-    """KEY=VALUE options into lists of values per key (a key may repeat)."""
-    values: dict[str, list[str]] = defaultdict(list)
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key.strip():
-            raise BadInput(f"{option} {pair!r}: expected KEY=VALUE")
-        values[key.strip()].append(value)
-    return dict(values)
-
-
 @click.command()
-@click.argument("partnership_id", type=int)
+@click.argument("partnership_id", type=ID)
 @click.argument("trigger")
 @click.option("--actor", required=True, metavar="EMAIL", help="Who fires the trigger.")
 @click.option("--role", help="The role acted in (default: the first of the actor's that may).")
@@ -134,7 +121,7 @@ def parse_pairs(pairs: tuple[str, ...], option: str) -> dict[str, list[str]]:
 @click.option(
     "--if-version",
     "expected_version",
-    type=int,
+    type=VERSION,
     metavar="N",
     help="Refuse if the partnership is no longer at this version (someone else acted).",
 )
@@ -174,7 +161,7 @@ def fire(
 
 
 @click.command()
-@click.argument("partnership_id", type=int)
+@click.argument("partnership_id", type=ID)
 @JSON
 @pass_app
 def keyworker(app: App, partnership_id: int, as_json: bool) -> None:

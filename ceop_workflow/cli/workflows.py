@@ -6,10 +6,13 @@ from pathlib import Path
 
 import click
 
-from ceop_workflow.cli.app import App, emit, pass_app, table
+from ceop_workflow.cli.app import VERSION, App, emit, parse_pairs, pass_app, table, write_text
 from ceop_workflow.engine.definitions import Definition
 from ceop_workflow.engine.diagram import dot, mermaid
 from ceop_workflow.errors import DefinitionError
+
+# `workflows test`: some expectation of a scenario did not hold (as a refusal by the rules).
+EXIT_FAILED = 3
 
 
 @click.command()
@@ -86,9 +89,43 @@ def validate(app: App, files: tuple[Path, ...], as_json: bool) -> None:
     emit(result, as_json, "\n".join(f"ok  {d.origin}  ({d.name} v{d.version})" for d in checked))
 
 
+@workflows.command("test")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print every step and check as JSON.")
+@pass_app
+def test_(app: App, files: tuple[Path, ...], as_json: bool) -> None:
+    """Run scenario FILEs on a throw-away database with a simulated clock; PASS/FAIL per check.
+
+    Exit 0 when every check of every file passes, 3 when any fails, 2 when a scenario file
+    or the definition it names has problems (each named with its file and key).
+    """
+    from ceop_workflow.scenarios.report import describe, summary
+    from ceop_workflow.scenarios.runner import run_scenario
+    from ceop_workflow.scenarios.spec import load_scenario
+
+    # Every file is read and checked before any runs: a typo in the last stops nothing midway.
+    scenarios, problems = [], []
+    for path in files:
+        try:
+            scenarios.append(load_scenario(path, app.settings.tz))
+        except DefinitionError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise DefinitionError(problems)
+    results = []
+    for scenario in scenarios:
+        results.append(run_scenario(app.settings, scenario))
+        if not as_json:  # each file as it finishes: a long run shows progress
+            click.echo(describe(results[-1]))
+    emit([summary(r) for r in results], as_json)
+    failed = sum(r.failed for r in results)
+    if failed:
+        raise click.exceptions.Exit(EXIT_FAILED)
+
+
 @workflows.command()
 @click.argument("name")
-@click.option("--version", "version", type=int, help="A stored version (default: the newest).")
+@click.option("--version", "version", type=VERSION, help="A stored version (default: the newest).")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @pass_app
 def show(app: App, name: str, version: int | None, as_json: bool) -> None:
@@ -135,7 +172,7 @@ FORMATS = click.Choice(["mermaid", "dot", "svg"])
 
 @workflows.command()
 @click.argument("name")
-@click.option("--version", "version", type=int, help="A stored version (default: the newest).")
+@click.option("--version", "version", type=VERSION, help="A stored version (default: the newest).")
 @click.option("--format", "fmt", type=FORMATS, default="mermaid", show_default=True)
 @pass_app
 def diagram(app: App, name: str, version: int | None, fmt: str) -> None:
@@ -155,8 +192,8 @@ def draw(
 
 @workflows.command()
 @click.argument("name")
-@click.argument("old", type=int)
-@click.argument("new", type=int)
+@click.argument("old", type=VERSION)
+@click.argument("new", type=VERSION)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @pass_app
 def diff(app: App, name: str, old: int, new: int, as_json: bool) -> None:
@@ -177,7 +214,7 @@ def diff(app: App, name: str, old: int, new: int, as_json: bool) -> None:
 
 @workflows.command()
 @click.argument("name")
-@click.option("--to", "to_version", type=int, required=True, help="The version to move to.")
+@click.option("--to", "to_version", type=VERSION, required=True, help="The version to move to.")
 @click.option(
     "--map",
     "mapping",
@@ -199,7 +236,6 @@ def migrate(
     as_json: bool,
 ) -> None:
     """Move running partnerships of NAME to another version; all of them or none."""
-    from ceop_workflow.cli.partnerships import parse_pairs
     from ceop_workflow.migration import Migrator
 
     pairs = {old: new[-1] for old, new in parse_pairs(mapping, "--map").items()}
@@ -217,3 +253,26 @@ def migrate(
     if dry_run:
         lines.append("dry run: nothing was changed")
     emit(result, as_json, "\n".join(lines))
+
+
+@workflows.command()
+@click.option(
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write the schema to this file instead of printing it.",
+)
+def schema(output: Path | None) -> None:
+    """The JSON Schema of a definition file, for editor completion and checking.
+
+    The loader checks the same shape (and more: names that refer to each other, the graph),
+    so a file the schema refuses never loads. See docs/workflows.md for editor set-up.
+    """
+    import json
+
+    from ceop_workflow.engine.schema import json_schema
+
+    text = json.dumps(json_schema(), indent=2, sort_keys=True)
+    if output is None:
+        click.echo(text)
+    else:
+        write_text(output, text + "\n")

@@ -20,10 +20,10 @@ from ceop_workflow.clock import FixedClock
 from ceop_workflow.config import DatabaseSettings, Settings
 from ceop_workflow.demo.script import LAST_DAY, DemoWorld, routine, scripted
 from ceop_workflow.demo.seed import DEMO_START, seed_book
+from ceop_workflow.emails import queue_monthly_report
 from ceop_workflow.engine.cadence import local_instant
 from ceop_workflow.notify.drain import OutboxSender
 from ceop_workflow.records import Records
-from ceop_workflow.reports.mailing import queue_monthly_report
 from ceop_workflow.reports.render import render_html, render_text
 from ceop_workflow.scheduling.sweep import Sweeper
 from ceop_workflow.store.db import Database

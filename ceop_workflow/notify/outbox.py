@@ -193,11 +193,18 @@ class OutboxEntry:
     digest_id: int | None
 
 
-def entries(session: Session, status: str | None = None, limit: int = 100) -> list[OutboxEntry]:
-    """The newest `limit` rows (all, or those with `status`), newest first."""
+def entries(
+    session: Session, status: str | None = None, limit: int = 100, after_id: int = 0
+) -> list[OutboxEntry]:
+    """The newest `limit` rows (all, or those with `status`), newest first.
+
+    `after_id` keeps only rows added after that one (what a step of a scenario queued).
+    """
     query = select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(limit)
     if status is not None:
         query = query.where(OutboxMessage.status == status)
+    if after_id:
+        query = query.where(OutboxMessage.id > after_id)
     return [
         OutboxEntry(
             id=row.id,

@@ -1,30 +1,19 @@
-"""The monthly report by email: to the Chief Executive Management Team, on the first working day.
+"""The monthly report by email: what the `monthly_report` message says.
 
-Queued through the outbox with one dedupe key per month, so however many daemons run and
-however often they look, the report for a month is sent once.
+When it is queued (the first working day, once per month) is a use case:
+`ceop_workflow.emails.queue_monthly_report`.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date
 from typing import Any
 
-from sqlalchemy import select
-
 from ceop_workflow.config import Settings
-from ceop_workflow.engine.cadence import first_working_day, local_instant
 from ceop_workflow.links import link_for, report_link
-from ceop_workflow.notify.message import domain_of
-from ceop_workflow.notify.outbox import enqueue
-from ceop_workflow.notify.recipients import resolve
 from ceop_workflow.reports import formatting as fmt
 from ceop_workflow.reports.formatting import month_label
 from ceop_workflow.reports.measures import OBJECTIVES_DEFINITION, MonthlyMeasures
-from ceop_workflow.reports.periods import months_back
-from ceop_workflow.service import Service
-from ceop_workflow.store.models import OutboxMessage
-
-SEND_AT = time(9, 0)
 
 
 def report_context(m: MonthlyMeasures, settings: Settings) -> dict[str, Any]:
@@ -100,34 +89,3 @@ def monthly_report_context(
         "link": report_link(settings, month),
         "report": report_context(measures, settings),
     }
-
-
-def queue_monthly_report(service: Service, now: datetime | None = None) -> bool:
-    """On or after 09:00 of the month's first working day, queue last month's report once.
-
-    Returns True when this call queued it; False before it is due or when it was queued already.
-    """
-    now = now or service.clock.now()
-    tz = service.settings.tz
-    today = now.astimezone(tz).date()
-    first = first_working_day(today.year, today.month)
-    if now < local_instant(first, SEND_AT, tz):
-        return False
-    month = months_back(today.replace(day=1), 2)[0]
-    dedupe_key = f"monthly_report:{month:%Y-%m}"
-    with service.db.reading() as session:
-        # The daemon looks every hour: once queued, skip computing the month's figures again.
-        if session.scalar(select(OutboxMessage.id).filter_by(dedupe_key=dedupe_key)) is not None:
-            return False
-    measures = service.measures(month)
-    settings = service.settings
-    with service.db.unit_of_work() as session:
-        return enqueue(
-            session,
-            template="monthly_report",
-            recipients=resolve(settings, ["cemt"], None),
-            context=monthly_report_context(settings, month, measures),
-            dedupe_key=dedupe_key,
-            now=now,
-            domain=domain_of(settings.email.from_address),
-        )

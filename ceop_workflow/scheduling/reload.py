@@ -20,10 +20,10 @@ from typing import Any
 from ceop_workflow.catalog import newest_versions
 from ceop_workflow.engine.definitions import Vocabulary
 from ceop_workflow.errors import CeopWorkflowError, DefinitionError
+from ceop_workflow.notify.template_files import template_names
 from ceop_workflow.scheduling.lease import record_workflows
 from ceop_workflow.service import Service
 from ceop_workflow.views import iso
-from ceop_workflow.wiring import known_templates
 
 log = logging.getLogger(__name__)
 
@@ -103,7 +103,9 @@ class WorkflowWatcher:
             catalog = service.catalog
             # Templates are listed afresh: a definition may name one added since the start.
             vocabulary = Vocabulary(
-                catalog.registry, catalog.vocabulary.roles, known_templates(service.settings)
+                catalog.registry,
+                catalog.vocabulary.roles,
+                template_names(service.settings.templates_path),
             )
             result = catalog.load(service.db, self.folder, now, vocabulary)
         except DefinitionError as exc:

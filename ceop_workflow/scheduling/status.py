@@ -5,6 +5,7 @@ Every count comes from an indexed query, so status stays quick on a large book.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -142,3 +143,37 @@ def _workflows_lines(found: dict[str, Any]) -> list[str]:
         f"still running {running} ({checked})",
         *(f"  {problem}" for problem in problems),
     ]
+
+
+@dataclass(frozen=True)
+class PendingDuty:
+    """A duty row waiting for the daemon: which timer, what kind of row, when it falls due."""
+
+    name: str
+    kind: str
+    due_at: datetime
+
+
+def pending_duties(database: Database, partnership_id: int) -> list[PendingDuty]:
+    """The partnership's pending duties, soonest first."""
+    with database.reading() as session:
+        found = session.execute(
+            select(Timer.name, Timer.kind, Timer.due_at)
+            .where(Timer.partnership_id == partnership_id, Timer.status == rows.PENDING)
+            .order_by(Timer.due_at, Timer.id)
+        ).all()
+    return [PendingDuty(name, kind, due_at) for name, kind, due_at in found]
+
+
+def next_sweep_due(database: Database, until: datetime) -> datetime | None:
+    """The first moment up to `until` at which a sweep would find a duty to claim, if any.
+
+    A duty held by a claim (or backing off after a failure) is claimable when the claim ends.
+    """
+    with database.reading() as session:
+        found = session.execute(
+            select(Timer.due_at, Timer.claimed_until).where(
+                Timer.status == rows.PENDING, Timer.due_at <= until
+            )
+        ).all()
+    return min((max(due, claim or due) for due, claim in found), default=None)

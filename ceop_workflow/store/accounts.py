@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import JSON, Boolean, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ceop_workflow.store.models import Base
+from ceop_workflow.store.base import Base
 
 
 class User(Base):

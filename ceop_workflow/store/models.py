@@ -13,42 +13,19 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Boolean,
-    Date,
     ForeignKey,
     ForeignKeyConstraint,
     Index,
     Integer,
-    MetaData,
-    Numeric,
     String,
     Text,
     UniqueConstraint,
     event,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, Mapper, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Mapper, mapped_column, relationship
 
-from ceop_workflow.store.types import UTCDateTime
-
-NAMING_CONVENTION = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-
-class Base(DeclarativeBase):
-    """Declarative base with a naming convention, so Alembic migrations stay deterministic."""
-
-    metadata = MetaData(naming_convention=NAMING_CONVENTION)
-    type_annotation_map = {  # noqa: RUF012 - SQLAlchemy reads this class attribute
-        datetime: UTCDateTime(),
-        date: Date(),
-        Decimal: Numeric(14, 2),
-        dict[str, Any]: JSON(),
-        str: String(255),
-    }
+# Re-exported: whoever needs the metadata imports it from here, which registers every table.
+from ceop_workflow.store.base import Base as Base
 
 
 class Partner(Base):

@@ -1,0 +1,108 @@
+"""Use cases on emails: preview one message, look at and retry the outbox, queue the report.
+
+Each runs in one transaction, like every use case; interfaces (CLI, daemon, demo) call these
+and never open a session themselves. What a message says is the notify and reports packages'
+business; this module only decides when and in which transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, time
+
+from sqlalchemy import select
+
+from ceop_workflow.engine.cadence import first_working_day, local_instant
+from ceop_workflow.notify import outbox
+from ceop_workflow.notify.message import domain_of
+from ceop_workflow.notify.outbox import OutboxEntry, enqueue
+from ceop_workflow.notify.preview import Preview, preview
+from ceop_workflow.notify.recipients import resolve
+from ceop_workflow.notify.render import RenderedMessage, TemplateRenderer
+from ceop_workflow.reports.mailing import monthly_report_context
+from ceop_workflow.reports.periods import months_back
+from ceop_workflow.service import Service
+from ceop_workflow.store.models import OutboxMessage, Partnership
+
+# The monthly report leaves at 09:00 local time on the month's first working day.
+SEND_AT = time(9, 0)
+
+
+@dataclass(frozen=True)
+class RenderedPreview:
+    """A message as it would be sent now: its context and recipients, and the rendered parts."""
+
+    preview: Preview
+    message: RenderedMessage
+
+
+def preview_message(
+    service: Service, renderer: TemplateRenderer, template: str, partnership_id: int | None
+) -> RenderedPreview:
+    """Message `template` for a stored partnership as it would be sent now, in one read.
+
+    The partnership's own workflow version decides which timer sends a reminder. `NotFound`
+    for an unknown template or partnership; `BadInput` when a partnership is needed.
+    """
+    with service.db.reading() as session:
+        definition = None
+        p = None if partnership_id is None else session.get(Partnership, partnership_id)
+        if p is not None:
+            definition = service.catalog.machine(session, p.workflow, p.workflow_version).definition
+        shown = preview(
+            session,
+            service.settings,
+            renderer,
+            definition,
+            template,
+            partnership_id,
+            service.clock.now(),
+        )
+    return RenderedPreview(shown, renderer.render(template, shown.context))
+
+
+def outbox_entries(
+    service: Service, status: str | None = None, limit: int = 100, after_id: int = 0
+) -> list[OutboxEntry]:
+    """The newest `limit` outbox rows (all, or those with `status`, or newer than `after_id`)."""
+    with service.db.reading() as session:
+        return outbox.entries(session, status, limit, after_id)
+
+
+def retry_dead_letter(service: Service, outbox_id: int) -> None:
+    """Make dead letter `outbox_id` due now with a fresh count of attempts (`outbox retry`)."""
+    with service.db.unit_of_work() as session:
+        outbox.retry_dead_letter(session, outbox_id, service.clock.now())
+
+
+def queue_monthly_report(service: Service, now: datetime | None = None) -> bool:
+    """On or after 09:00 of the month's first working day, queue last month's report once.
+
+    Queued through the outbox with one dedupe key per month, so however many daemons run and
+    however often they look, the report for a month is sent once. Returns True when this call
+    queued it; False before it is due or when it was queued already.
+    """
+    now = now or service.clock.now()
+    tz = service.settings.tz
+    today = now.astimezone(tz).date()
+    first = first_working_day(today.year, today.month)
+    if now < local_instant(first, SEND_AT, tz):
+        return False
+    month = months_back(today.replace(day=1), 2)[0]
+    dedupe_key = f"monthly_report:{month:%Y-%m}"
+    with service.db.reading() as session:
+        # The daemon looks every hour: once queued, skip computing the month's figures again.
+        if session.scalar(select(OutboxMessage.id).filter_by(dedupe_key=dedupe_key)) is not None:
+            return False
+    measures = service.measures(month)
+    settings = service.settings
+    with service.db.unit_of_work() as session:
+        return enqueue(
+            session,
+            template="monthly_report",
+            recipients=resolve(settings, ["cemt"], None),
+            context=monthly_report_context(settings, month, measures),
+            dedupe_key=dedupe_key,
+            now=now,
+            domain=domain_of(settings.email.from_address),
+        )
