@@ -88,6 +88,32 @@ COMMANDS: dict[str, LazyCommand] = {
             "outbox",
             "The emails waiting to leave: list them, send what is due, retry a dead letter.",
         ),
+        ("import", "adoption", "import_", "Bring in what a team already has in spreadsheets."),
+        (
+            "export",
+            "adoption",
+            "export",
+            "Write a table as CSV or XLSX; cells that a spreadsheet would run as formulas are "
+            "quoted.",
+        ),
+        (
+            "calendar",
+            "adoption",
+            "calendar",
+            "A person's due reviews, committee meetings and renewals as an iCalendar file.",
+        ),
+        (
+            "backup",
+            "backup",
+            "backup",
+            "Copy the database into FILE while everything keeps running (SQLite's backup API).",
+        ),
+        (
+            "restore",
+            "backup",
+            "restore",
+            "Restore the backup FILE into the (empty) database of database.url.",
+        ),
     ]
 }
 

@@ -8,17 +8,21 @@ import sys
 import click
 
 from ceop_workflow.cli.app import App, emit, pass_app
+from ceop_workflow.cli.logs import json_handler, log_format_option
 
 LOG_LEVELS = ("debug", "info", "warning", "error")
 
 
-def _configure_logging(level: str, worker: str) -> None:
-    logging.basicConfig(
-        level=level.upper(),
-        stream=sys.stderr,
-        format=f"%(asctime)s %(levelname)s [{worker}] %(name)s: %(message)s",
-        force=True,
-    )
+def _configure_logging(level: str, worker: str, log_format: str = "text") -> None:
+    if log_format == "json":
+        logging.basicConfig(level=level.upper(), handlers=[json_handler(worker)], force=True)
+    else:
+        logging.basicConfig(
+            level=level.upper(),
+            stream=sys.stderr,
+            format=f"%(asctime)s %(levelname)s [{worker}] %(name)s: %(message)s",
+            force=True,
+        )
     # APScheduler logs every run of every job at INFO; its warnings (a missed run) still show.
     logging.getLogger("apscheduler").setLevel(
         max(logging.WARNING, logging.getLevelName(level.upper()))
@@ -40,8 +44,9 @@ def _configure_logging(level: str, worker: str) -> None:
     show_default=True,
     help="How much to log to stderr.",
 )
+@log_format_option
 @pass_app
-def daemon(app: App, once: bool, worker_id: str | None, log_level: str) -> None:
+def daemon(app: App, once: bool, worker_id: str | None, log_level: str, log_format: str) -> None:
     """Run due timers every daemon.sweep_interval_seconds until SIGTERM or SIGINT.
 
     Reminders, overdue chases, stale-engagement alerts and renewal notices become outbox rows;
@@ -52,7 +57,7 @@ def daemon(app: App, once: bool, worker_id: str | None, log_level: str) -> None:
     from ceop_workflow.daemon import Daemon, default_worker_id, extra_jobs
 
     worker = worker_id or app.settings.daemon.worker_id or default_worker_id()
-    _configure_logging(log_level, worker)
+    _configure_logging(log_level, worker, log_format)
     service = app.service
     runner = Daemon(service, worker, extra_jobs(service))
     if once:

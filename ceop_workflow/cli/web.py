@@ -8,6 +8,7 @@ import click
 
 from ceop_workflow.accounts import Accounts
 from ceop_workflow.cli.app import App, pass_app
+from ceop_workflow.cli.logs import log_format_option, uvicorn_log_config
 
 
 def _accounts(app: App) -> Accounts:
@@ -22,8 +23,9 @@ def _accounts(app: App) -> Accounts:
     type=click.IntRange(1, 65535),
     help="Port to listen on (default: web.port in config.toml).",
 )
+@log_format_option
 @pass_app
-def serve(app: App, host: str | None, port: int | None) -> None:
+def serve(app: App, host: str | None, port: int | None, log_format: str) -> None:
     """Run the web application and its JSON API (/api, OpenAPI at /api/openapi.json).
 
     The session secret is read from the environment variable named by
@@ -44,6 +46,7 @@ def serve(app: App, host: str | None, port: int | None) -> None:
         proxy_headers=False,
         server_header=False,
         log_level="info",
+        log_config=uvicorn_log_config(log_format) or uvicorn.config.LOGGING_CONFIG,
     )
 
 

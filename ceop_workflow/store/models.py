@@ -297,6 +297,17 @@ class DaemonLease(Base):
     last_sweep: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
+class CalendarFeed(Base):
+    """A person's private calendar address; only the token's SHA-256 is kept."""
+
+    __tablename__ = "calendar_feeds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(unique=True)
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+
+
 @event.listens_for(AuditEntry, "before_update")
 @event.listens_for(AuditEntry, "before_delete")
 def _refuse_audit_change(mapper: Mapper[Any], connection: object, target: AuditEntry) -> None:

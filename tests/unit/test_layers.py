@@ -58,6 +58,7 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
                 "notify",
                 "scheduling",
                 "reports",
+                "adoption",
             }
         ),
     ),
