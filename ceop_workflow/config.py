@@ -139,7 +139,9 @@ class DaemonSettings:
     periods: "latest" sends one reminder for the current period that lists the missed ones;
     "each" sends one reminder per missed period. `worker_id` names this daemon in claims and
     logs ("" means host:pid); a daemon restarted with the same id takes its own claims back
-    at once instead of waiting `lease_seconds` for them to expire.
+    at once instead of waiting `lease_seconds` for them to expire. A partnership that misses
+    `escalate_after_missed_reviews` monthly reviews in a row is escalated by the system (0:
+    never).
     """
 
     __pydantic_config__ = _FORBID
@@ -153,6 +155,7 @@ class DaemonSettings:
     retry_base_seconds: Seconds = 60
     retry_cap_seconds: Seconds = 6 * 3600
     worker_id: Annotated[str, Strict(), StringConstraints(max_length=100)] = ""
+    escalate_after_missed_reviews: Annotated[int, Strict(), Field(ge=0, le=120)] = 2
 
 
 @dataclass(frozen=True)

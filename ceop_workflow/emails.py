@@ -19,8 +19,7 @@ from ceop_workflow.notify.outbox import OutboxEntry, enqueue
 from ceop_workflow.notify.preview import Preview, preview
 from ceop_workflow.notify.recipients import resolve
 from ceop_workflow.notify.render import RenderedMessage, TemplateRenderer
-from ceop_workflow.reports.formatting import month_label
-from ceop_workflow.reports.mailing import report_context
+from ceop_workflow.reports.mailing import monthly_report_context
 from ceop_workflow.reports.periods import months_back, next_month
 from ceop_workflow.service import Service
 from ceop_workflow.store.models import OutboxMessage, Partnership
@@ -141,10 +140,8 @@ def _queue_report(service: Service, month: date, *, late: bool, now: datetime) -
             session,
             template="monthly_report",
             recipients=resolve(settings, ["cemt"], None),
-            context={
-                "period": month_label(month),
-                "link": "",
-                "report": report_context(measures),
+            context=monthly_report_context(settings, month, measures)
+            | {
                 # A catch-up after downtime: the template says it comes late, and when it was due.
                 "late": late,
                 "due_on": first_working_day(due.year, due.month).isoformat(),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from urllib.parse import quote
 
 from ceop_workflow.config import Settings
@@ -17,6 +18,7 @@ ACTION_FOR_TEMPLATE = {
     "decision_made": "view",
     "escalation": "view",
     "renewal_coming_up": "view",
+    "renewal_overdue": "view",
 }
 ACTIONS = ("view", "contact", "monthly_review", "annual_review", "decide")
 
@@ -45,6 +47,11 @@ def path_for(partnership_id: int | None, action: str = "view") -> str:
 def link_for(settings: Settings, partnership_id: int | None, action: str = "view") -> str:
     """The absolute URL, from `web.base_url`, of the page where the reader does `action`."""
     return settings.web.base_url.rstrip("/") + path_for(partnership_id, action)
+
+
+def report_link(settings: Settings, month: date) -> str:
+    """The absolute URL of the monthly report of `month` on the web."""
+    return settings.web.base_url.rstrip("/") + f"/report/monthly?month={month:%Y-%m}"
 
 
 def link_for_template(settings: Settings, template: str, partnership_id: int | None) -> str:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ceop_workflow.catalog import Catalog
@@ -16,10 +17,17 @@ from ceop_workflow.engine.addresses import check_address
 from ceop_workflow.engine.definitions import Vocabulary
 from ceop_workflow.engine.fields import parse_data
 from ceop_workflow.engine.rules import DEFAULT_REGISTRY
-from ceop_workflow.errors import BadInput, NotFound, NotPermitted
+from ceop_workflow.errors import BadInput, NotFound, NotPermitted, Refused
 from ceop_workflow.service import Listener, actor_roles
 from ceop_workflow.store.db import Database
-from ceop_workflow.store.models import Contact, Contribution, Partnership, Review, ReviewOutcome
+from ceop_workflow.store.models import (
+    AuditEntry,
+    Contact,
+    Contribution,
+    Partnership,
+    Review,
+    ReviewOutcome,
+)
 from ceop_workflow.strategy.benefits import check_benefits
 
 
@@ -50,7 +58,9 @@ class ContributionKind(StrEnum):
 # Who may add to a partnership's record (docs/web.md, "Who may do what"). Roles are those of
 # [roles] and the account, plus keyworker and manager of the partnership itself.
 RECORD_KEEPERS = frozenset({"keyworker", "manager", "partnerships_team", "head_of_partnerships"})
-CONTACT_LOGGERS = RECORD_KEEPERS
+# Any CEOP staff member logs the visits and correspondence they had with a partner (strategy,
+# section 6: the team is informed of them; the keyworker is told by email). Nobody else does.
+CONTACT_LOGGERS = RECORD_KEEPERS | {"staff", "committee"}
 CONTRIBUTION_RECORDERS = RECORD_KEEPERS
 # Who may record each kind of review.
 REVIEWERS = {
@@ -214,18 +224,63 @@ class Records:
         if value <= 0:
             raise BadInput("contribution add: the amount must be more than £0")
         now = self.clock.now()
+        tz = self.settings.tz
+        received = received_on or now.astimezone(tz).date()
         by = check_address(by, "by")
         with self.db.unit_of_work() as session:
             p = self._partnership(session, partnership_id)
             self._require(p, by, CONTRIBUTION_RECORDERS, "a contribution is recorded")
+            definition = self.catalog.machine(session, p.workflow, p.workflow_version).definition
+            stays = running_stays(session, p.id, definition.running_states)
+            # Money counts toward the £1m only from a partnership that ran when it came in: a
+            # lead or a case still before the committee has raised nothing for CEOP yet.
+            if not any(
+                start.astimezone(tz).date() <= received
+                and (end is None or received <= end.astimezone(tz).date())
+                for start, end in stays
+            ):
+                raise Refused(
+                    f"partnership {p.id} is {p.state}"
+                    + (
+                        f" and was not running on {received.isoformat()}"
+                        if stays
+                        else " and has never been running"
+                    )
+                    + ": contributions are recorded only for the days a partnership ran"
+                )
             contribution = Contribution(
                 partnership_id=p.id,
                 kind=contribution_kind.value,
                 value_gbp=value,
-                received_on=received_on or now.astimezone(self.settings.tz).date(),
+                received_on=received,
                 note=note,
                 recorded_at=now,
             )
             session.add(contribution)
             self._announce(session, p, "contribution", contribution)
             return contribution.id
+
+
+def running_stays(
+    session: Session, partnership_id: int, running: frozenset[str]
+) -> list[tuple[datetime, datetime | None]]:
+    """The stretches of time the partnership spent in `running` states, from its audit trail:
+    (entered, left), `left` None for a stay still going on. Adjacent running states (active,
+    escalated, renewal) join into one stretch."""
+    stays: list[tuple[datetime, datetime | None]] = []
+    start: datetime | None = None
+    for entry in session.scalars(
+        select(AuditEntry)
+        .filter_by(partnership_id=partnership_id)
+        .order_by(AuditEntry.at, AuditEntry.id)
+    ):
+        if entry.source == entry.dest:
+            continue  # a committee vote short of the quorum moves nothing
+        if entry.dest in running and start is None:
+            start = entry.at
+        elif entry.dest not in running and start is not None:
+            stays.append((start, entry.at))
+            start = None
+    if start is not None:
+        stays.append((start, None))
+    return stays

@@ -6,7 +6,7 @@ state's timers) with the engine's cadence maths, so the web shows what the daemo
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -196,18 +196,20 @@ class Worklist:
 
     def _duties(self, session: Session, definition: Definition, p: Partnership) -> list[Duty]:
         now = self.service.clock.now()
+        tz = self.service.settings.tz
         duties: list[Duty] = []
         for timer in definition.states[p.state].timers:
             duty = self._duty(session, timer, p, now)
             if duty is not None:
-                duties.append(duty)
+                # Shown on the local calendar, as emails and the report show the same moment.
+                duties.append(replace(duty, since=duty.since.astimezone(tz)))
         # An open case of a difficult interaction stays on the worklist until it is closed.
         for opened in session.scalars(
             select(Alert.opened_at)
             .filter_by(partnership_id=p.id, kind=CASE_KIND)
             .where(Alert.status.in_(LIVE_CASE))
         ):
-            duties.append(Duty("case", "difficult interaction", opened))
+            duties.append(Duty("case", "difficult interaction", opened.astimezone(tz)))
         return sorted(duties, key=lambda d: d.since)
 
     def _duty(
@@ -229,10 +231,12 @@ class Worklist:
             if now - p.state_entered_at < parse_duration(spec["after"]):
                 return None
             return Duty("due", timer.name.replace("_", " "), p.state_entered_at)
-        field = getattr(p, str(spec["before"]), None)
+        past = timer.kind == "past"
+        field = getattr(p, str(spec["past" if past else "before"]), None)
         tz = self.service.settings.tz
         if isinstance(field, date):
-            start = field - timedelta(days=parse_duration(spec["by"]).days)
+            offset = timedelta(days=parse_duration(spec["by"]).days)
+            start = field + offset if past else field - offset
             if now.astimezone(tz).date() >= start:
                 since = datetime.combine(start, at, tzinfo=tz)
                 return Duty("due", timer.name.replace("_", " "), since)

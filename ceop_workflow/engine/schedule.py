@@ -17,6 +17,7 @@ Each row is one duty with a unique idempotency key:
     idle       p{id}:{timer}:{anchor}           no contact since anchor (a contact moves it)
     idle_then  p{id}:{timer}:{anchor}:then      still no contact some time after the alert
     before     p{id}:{timer}:{field}:{date}     some time before a date of the partnership
+    past       p{id}:{timer}:{field}:{date}     some time after a date of the partnership
 """
 
 from __future__ import annotations
@@ -38,15 +39,16 @@ from ceop_workflow.engine.cadence import (
 )
 from ceop_workflow.engine.timers import TimerDef
 
-EVERY, OVERDUE, AFTER, IDLE, IDLE_THEN, BEFORE = (
+EVERY, OVERDUE, AFTER, IDLE, IDLE_THEN, BEFORE, PAST = (
     "every",
     "overdue",
     "after",
     "idle",
     "idle_then",
     "before",
+    "past",
 )
-ROW_KINDS = (EVERY, OVERDUE, AFTER, IDLE, IDLE_THEN, BEFORE)
+ROW_KINDS = (EVERY, OVERDUE, AFTER, IDLE, IDLE_THEN, BEFORE, PAST)
 CATCH_UP_LATEST, CATCH_UP_EACH = "latest", "each"
 _DAY = timedelta(days=1)
 
@@ -251,6 +253,34 @@ def before_row(facts: Facts, timer: TimerDef, now: datetime, tz: ZoneInfo) -> Pl
     )
 
 
+def past_row(facts: Facts, timer: TimerDef, now: datetime, tz: ZoneInfo) -> Planned | None:
+    """The duty `by` after a date of the partnership (a chaser); None without such a date.
+
+    A chaser whose moment has already passed when the timer starts is due now.
+    """
+    field_name = timer.spec["past"]
+    day: date | None = getattr(facts, field_name)
+    if day is None:
+        return None
+    by = parse_duration(timer.spec["by"])
+    due = after_instant(local_instant(day, time(0), tz), by, wall_time(timer.at), tz)
+    return Planned(
+        partnership_id=facts.partnership_id,
+        key=_key(facts, timer, field_name, day.isoformat()),
+        name=timer.name,
+        kind=PAST,
+        due_at=max(due, now),
+        payload={"state": facts.state, "date": day.isoformat()},
+    )
+
+
+def date_row(facts: Facts, timer: TimerDef, now: datetime, tz: ZoneInfo) -> Planned | None:
+    """The row of a timer counted from a date of the partnership (`before` or `past`)."""
+    if timer.kind == "past":
+        return past_row(facts, timer, now, tz)
+    return before_row(facts, timer, now, tz)
+
+
 def entry_rows(
     facts: Facts, timer: TimerDef, now: datetime, tz: ZoneInfo, anchor: date | None
 ) -> list[Planned]:
@@ -265,7 +295,7 @@ def entry_rows(
     if timer.kind == "idle":
         row = idle_row(facts, timer, now, tz)
     else:
-        row = before_row(facts, timer, now, tz)
+        row = date_row(facts, timer, now, tz)
     return [] if row is None else [row]
 
 

@@ -136,11 +136,18 @@ class BeforeTimer(_TimerBase):
     by: Duration
 
 
+class PastTimer(_TimerBase):
+    """Some time after a date of the partnership (a renewal still undecided)."""
+
+    past: Literal["commitment_end", "commitment_start"]
+    by: Duration
+
+
 def timer_kind(body: object) -> str | None:
     """Which kind of timer a table is, by the key that names its kind (idle before after)."""
     if not isinstance(body, dict):
         return None
-    kinds = [k for k in ("every", "idle", "before", "after") if k in body]
+    kinds = [k for k in ("every", "idle", "before", "past", "after") if k in body]
     if "idle" in kinds and "after" in kinds:
         kinds.remove("after")
     return kinds[0] if len(kinds) == 1 else None
@@ -150,11 +157,12 @@ Timer = Annotated[
     Annotated[EveryTimer, Tag("every")]
     | Annotated[AfterTimer, Tag("after")]
     | Annotated[IdleTimer, Tag("idle")]
-    | Annotated[BeforeTimer, Tag("before")],
+    | Annotated[BeforeTimer, Tag("before")]
+    | Annotated[PastTimer, Tag("past")],
     Discriminator(
         timer_kind,
         custom_error_type="timer_kind",
-        custom_error_message="give exactly one of every, after, idle, before",
+        custom_error_message="give exactly one of every, after, idle, before, past",
     ),
 ]
 
@@ -205,7 +213,7 @@ def _adapter() -> TypeAdapter[DefinitionFile]:
     return TypeAdapter(DefinitionFile)
 
 
-_TAGS = {"every", "after", "idle", "before"}
+_TAGS = {"every", "after", "idle", "before", "past"}
 _short = reprlib.Repr()
 _short.maxstring = 40
 _short.maxother = 40

@@ -1,11 +1,13 @@
 """Timers declared on states: the duties a partnership has while it sits in a state.
 
-Four kinds, each a table in `states.<name>.timers`:
+Five kinds, each a table in `states.<name>.timers`:
 - every: a recurring duty (a monthly review on a day of the month or the first working day;
   an annual review on the anniversary of tier assignment);
 - after: time spent in the state (a business case not submitted after 14 days);
 - idle: no contact logged for a while, the while depending on the tier;
-- before: some time before a date of the partnership (renewal 90 days before commitment_end).
+- before: some time before a date of the partnership (renewal 90 days before commitment_end);
+- past: some time after a date of the partnership (a renewal still undecided 14 days after
+  commitment_end).
 Running them is the daemon's work; this module only describes and checks them.
 """
 
@@ -21,13 +23,14 @@ from ceop_workflow.engine.cadence import MAX_DURATION_TEXT, parse_duration
 from ceop_workflow.engine.tiers import Tier
 from ceop_workflow.errors import BadInput
 
-KINDS = ("every", "after", "idle", "before")
+KINDS = ("every", "after", "idle", "before", "past")
 COMMON_KEYS = {"name", "notify", "to", "trigger", "at", "description"}
 KIND_KEYS: dict[str, set[str]] = {
     "every": {"every", "on", "overdue_after", "overdue_notify", "overdue_to", "completed_by"},
     "after": {"after"},
     "idle": {"idle", "after", "then_after", "then_trigger"},
     "before": {"before", "by"},
+    "past": {"past", "by"},
 }
 DATE_FIELDS = ("commitment_end", "commitment_start")
 REVIEW_KINDS = ("monthly", "annual")
@@ -177,8 +180,9 @@ def _check_idle(key: str, body: dict[str, Any], checks: TimerChecks) -> None:
 
 
 def _check_before(key: str, body: dict[str, Any], checks: TimerChecks) -> None:
-    if body.get("before") not in DATE_FIELDS:
-        checks.problem(f"{key}.before", f"must be one of {', '.join(DATE_FIELDS)}")
+    kind = "past" if "past" in body else "before"
+    if body.get(kind) not in DATE_FIELDS:
+        checks.problem(f"{key}.{kind}", f"must be one of {', '.join(DATE_FIELDS)}")
     _duration(f"{key}.by", body.get("by"), checks)
 
 
@@ -187,4 +191,5 @@ _KIND_CHECKS: dict[str, Callable[[str, dict[str, Any], TimerChecks], None]] = {
     "after": _check_after,
     "idle": _check_idle,
     "before": _check_before,
+    "past": _check_before,
 }

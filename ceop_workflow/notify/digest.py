@@ -51,6 +51,9 @@ REMINDERS = frozenset(
         "annual_review_due",
         "stale_engagement",
         "renewal_coming_up",
+        "renewal_overdue",
+        # Not a timer's reminder but a request to act, and members get many on one day.
+        "committee_pack",
     }
 )
 # Looked at per drain; more than this many due reminders wait for the next batch.

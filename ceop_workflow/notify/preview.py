@@ -19,10 +19,11 @@ from sqlalchemy.orm import Session
 
 from ceop_workflow.config import Settings
 from ceop_workflow.engine.bank_holidays import first_working_day
-from ceop_workflow.engine.cadence import Period, add_years, financial_year_label, parse_duration
+from ceop_workflow.engine.cadence import Period, add_years, parse_duration
 from ceop_workflow.engine.definitions import Definition, NotifyDef
 from ceop_workflow.engine.timers import TimerDef
 from ceop_workflow.errors import BadInput, NotFound
+from ceop_workflow.links import link_for_template
 from ceop_workflow.notify import context as build
 from ceop_workflow.notify.contact_notices import ROLES as CONTACT_ROLES
 from ceop_workflow.notify.contact_notices import contact_context
@@ -74,7 +75,8 @@ class _Today:
         if kind == "annual":
             anchor = self.partnership.tier_assigned_on or self.partnership.created_at.date()
             due = add_years(anchor, self.today.year - anchor.year - back)
-            return financial_year_label(due), due
+            # Labelled by the anniversary's year, as the daemon's reminder labels it.
+            return Period(due.year).label, due
         month = Period(self.today.year, self.today.month).shifted(-back)
         timer = self.timer("monthly_review_due")
         on = timer.spec.get("on") if timer is not None else "first_working_day"
@@ -83,7 +85,7 @@ class _Today:
             due = date(month.year, month.month or 1, min(on, last))
         else:
             due = first_working_day(month.year, month.month or 1)
-        return month.shifted(-1).label, due
+        return month.label, due
 
 
 def _business_case_reminder(t: _Today) -> dict[str, Any]:
@@ -123,6 +125,11 @@ def _renewal_coming_up(t: _Today) -> dict[str, Any]:
     notice = t.duration("renewal_coming_up", "by", "90d")
     ends = t.partnership.commitment_end or t.today + notice
     return build.renewal_coming_up(t.partnership, term_ends=ends, due=ends - notice)
+
+
+def _renewal_overdue(t: _Today) -> dict[str, Any]:
+    ends = t.partnership.commitment_end or t.today
+    return build.renewal_coming_up(t.partnership, term_ends=ends, due=ends)
 
 
 def _transition(t: _Today, template: str) -> dict[str, Any]:
@@ -168,6 +175,8 @@ REMINDER_BUILDERS: dict[str, Callable[[_Today], dict[str, Any]]] = {
     "review_overdue": _review_overdue,
     "stale_engagement": _stale_engagement,
     "renewal_coming_up": _renewal_coming_up,
+    "renewal_overdue": _renewal_overdue,
+    "committee_pack": lambda t: _transition(t, "committee_pack"),
 }
 
 
@@ -208,6 +217,8 @@ def preview(
     if template in CONTACT_ROLES:
         return _contact_notice(t, template)
     context = REMINDER_BUILDERS[template](t) if template in REMINDERS else _transition(t, template)
+    # The link the sender would put in: the page where this message's reader acts.
+    context["link"] = link_for_template(settings, template, p.id)
     return Preview(template, context, tuple(resolve(settings, _roles(t, template), p)))
 
 
@@ -248,7 +259,12 @@ def _digest(t: _Today, renderer: TemplateRenderer) -> Preview:
     items = []
     for template in sorted(REMINDERS):
         if template in renderer.known_templates():
-            items.append(digest_item(renderer, template, REMINDER_BUILDERS[template](t), t.today))
+            try:
+                context = REMINDER_BUILDERS[template](t)
+            except BadInput:
+                continue  # e.g. no business case yet: no committee pack to show
+            context["link"] = link_for_template(t.settings, template, t.partnership.id)
+            items.append(digest_item(renderer, template, context, t.today))
     keyworker = t.partnership.keyworker.lower()
     context = {
         "recipient": keyworker,

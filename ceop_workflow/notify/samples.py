@@ -49,16 +49,36 @@ def _business_case() -> dict[str, object]:
 
 
 def _monthly_report() -> dict[str, object]:
+    # Written as `reports.mailing.report_context` writes them: already formatted for people.
     return {
-        "partnerships_active": 41,
-        "new_partnerships": 3,
-        "share_meeting_objectives": 0.66,
-        "target_share": 0.7,
-        "funding_year_to_date_gbp": 640000,
-        "target_gbp": 1000000,
+        "share": "66%",
+        "target_share": "70%",
+        "verdict": "below target",
+        "share_detail": "27 of 41 met all objectives (11 not met, 3 not reviewed)",
+        "not_reviewed": [{"partner": "Example Online Safety Ltd", "link": SAMPLE_LINK}],
+        "definition": "Share meeting all objectives = met / owed a monthly review.",
+        "financial_year": "2025/26",
+        "funding_year_to_date": "£640,000",
+        "funding_in_kind_year_to_date": "£120,000",
+        "funding_on_track_to_date": "£666,667",
+        "funding_target": "£1,000,000",
+        "funding_verdict": "behind",
+        "initiatives_with_existing_partners": 2,
+        "initiatives_with_new_partners": 1,
+        "attention_count": 2,
         "attention": [
-            {"id": 12, "partner": "Example Online Safety Ltd", "reason": "no contact for 75 days"},
-            {"id": 31, "partner": "Another Partner plc", "reason": "monthly review overdue"},
+            {
+                "id": 12,
+                "partner": "Example Online Safety Ltd",
+                "reason": "no contact for 75 days",
+                "link": SAMPLE_LINK,
+            },
+            {
+                "id": 31,
+                "partner": "Another Partner plc",
+                "reason": "monthly review due 1 Nov 2025, 29 days overdue",
+                "link": "",
+            },
         ],
     }
 
@@ -191,6 +211,13 @@ def sample_contexts() -> dict[str, list[dict[str, object]]]:
                 "partnership": partnership(),
                 "term_ends": "2026-03-31",
                 "due": "2026-02-28",
+            }
+        ),
+        "renewal_overdue": _with_and_without_link(
+            {
+                "partnership": partnership(state="renewal"),
+                "term_ends": "2026-03-31",
+                "due": "2026-03-31",
             }
         ),
         "decision_made": [

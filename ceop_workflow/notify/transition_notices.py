@@ -8,6 +8,7 @@ from ceop_workflow.config import Settings
 from ceop_workflow.engine.context import FireContext
 from ceop_workflow.engine.definitions import Definition
 from ceop_workflow.engine.machine import Outcome
+from ceop_workflow.links import link_for_template
 from ceop_workflow.notify.context import transition_context
 from ceop_workflow.notify.message import domain_of
 from ceop_workflow.notify.outbox import enqueue
@@ -49,7 +50,12 @@ class TransitionNotices:
                 session,
                 template=notice.template,
                 recipients=resolve(self.settings, notice.to, partnership),
-                context=context,
+                # Each message links to the page where its reader acts (the committee's queue,
+                # the partnership page).
+                context={
+                    **context,
+                    "link": link_for_template(self.settings, notice.template, partnership.id),
+                },
                 # One message per transition and template: the audit trail orders them.
                 dedupe_key=(
                     f"transition:{partnership.id}:{partnership.version}:{ctx.trigger}:"

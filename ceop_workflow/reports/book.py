@@ -23,6 +23,8 @@ from ceop_workflow.reports.history import Timeline
 from ceop_workflow.reports.measures import (
     FeedbackItem,
     NewInitiative,
+    NotReviewed,
+    ObjectivesMeasure,
     OpenEscalation,
     OverdueReview,
     ReviewKind,
@@ -133,26 +135,36 @@ class Book:
         return any(s.state in self.running for s in p.history.stints_between(start, end))
 
 
-def objectives_parts(book: Book, start: datetime, end: datetime) -> tuple[int, int]:
-    """(met, reviewed): organisations' partnerships with a monthly review in [start, end), and
-    how many of them met every objective at the latest one. Individuals (Ambassadors) are
-    reviewed yearly, so they would only dilute a monthly measure."""
-    organisations = {p.id for p in book.partnerships if not p.individual}
-    monthly = [
-        r
-        for r in book.reviews
-        if r.kind == ReviewKind.MONTHLY and r.partnership_id in organisations
-        if start <= r.at < end
-    ]
-    # Later reviews overwrite earlier ones: the latest review of each partnership counts.
-    latest = {r.partnership_id: r for r in sorted(monthly, key=lambda r: r.at)}
-    return sum(r.all_met for r in latest.values()), len(latest)
+def objectives(book: Book, w: Window) -> ObjectivesMeasure:
+    """The KPI's parts for the window: every organisation's partnership that owed a monthly
+    review (a monthly duty fell due while it sat in a running state of its definition, or it
+    had a monthly review recorded in the window), split into met, not met and not reviewed by
+    its latest monthly review in the window. Individuals (Ambassadors) are reviewed yearly, so
+    they would only dilute a monthly measure."""
+    latest: dict[int, ReviewFacts] = {}
+    for r in sorted(book.reviews, key=lambda r: r.at):
+        if r.kind == ReviewKind.MONTHLY and w.holds(r.at):
+            latest[r.partnership_id] = r  # later reviews overwrite earlier ones
+    met = not_met = 0
+    not_reviewed = []
+    for p in book.partnerships:
+        if p.individual:
+            continue
+        review = latest.get(p.id)
+        if review is not None:
+            met += review.all_met
+            not_met += not review.all_met
+        elif owed_monthly_review(book, p, w):
+            not_reviewed.append(NotReviewed(p.partner, p.keyworker, p.id))
+    not_reviewed.sort(key=lambda n: (n.partner, n.partnership_id or 0))
+    return ObjectivesMeasure(met=met, not_met=not_met, not_reviewed=tuple(not_reviewed))
 
 
-def active_organisations(book: Book, w: Window) -> int:
-    """Organisations' partnerships that held a tier at some moment of the window."""
-    return sum(
-        1 for p in book.partnerships if not p.individual and book.was_running(p, w.start, w.end)
+def owed_monthly_review(book: Book, p: PartnershipFacts, w: Window) -> bool:
+    """Whether a monthly review duty of `p` fell due in the window in a running state."""
+    return any(
+        duty.completed_by == ReviewKind.MONTHLY and duty.state in book.running
+        for duty in review_duties(p.definition, p.history, w.start, w.end, w.tz)
     )
 
 
@@ -262,6 +274,7 @@ def reviews(book: Book, w: Window) -> ReviewsMeasure:
                         due_on,
                         (w.as_of - due_on).days,
                         p.keyworker,
+                        p.id,
                     )
                 )
     overdue.sort(key=lambda r: (r.due_on, r.partner))
@@ -287,7 +300,7 @@ def stale_engagements(book: Book, w: Window) -> tuple[StaleEngagement, ...]:
             last_contact = None if contact is None else w.local(contact)
             items.append(
                 StaleEngagement(
-                    p.partner, setting.tier, p.keyworker, last_contact, idle_days, limit_days
+                    p.partner, setting.tier, p.keyworker, last_contact, idle_days, limit_days, p.id
                 )
             )
     return tuple(sorted(items, key=lambda s: (-s.days_idle, s.partner)))
@@ -307,6 +320,7 @@ def open_escalations(book: Book, w: Window) -> tuple[OpenEscalation, ...]:
                 w.local(stint.start),
                 str(reason) if reason else f"escalated by {stint.entry.actor}",
                 p.manager or p.keyworker,
+                p.id,
             )
         )
     return tuple(sorted(items, key=lambda e: (e.since, e.partner)))
@@ -322,5 +336,5 @@ def leads_waiting(book: Book, w: Window) -> tuple[WaitingLead, ...]:
             continue
         since = w.local(p.created_at)
         referred_by = p.history.stints[0].entry.actor
-        items.append(WaitingLead(p.partner, since, (w.as_of - since).days, referred_by))
+        items.append(WaitingLead(p.partner, since, (w.as_of - since).days, referred_by, p.id))
     return tuple(sorted(items, key=lambda lead: (lead.since, lead.name)))

@@ -208,8 +208,7 @@ def share_trend(measures: MonthlyMeasures) -> TrendChart:
     trend = measures.trend
     ys = [None if p.share is None else _y(p.share, Fraction(1)) for p in trend]
     labels = [
-        fmt.percent(p.share) + ("" if p.share is None else f" ({p.met} of {p.reviewed})")
-        for p in trend
+        fmt.percent(p.share) + ("" if p.share is None else f" ({p.met} of {p.owed})") for p in trend
     ]
     columns = _columns(trend, ys, labels)
     segments: list[str] = []

@@ -34,7 +34,6 @@ from ceop_workflow.reports.measures import (
     TREND_MONTHS,
     FundingMeasure,
     MonthlyMeasures,
-    ObjectivesMeasure,
     TrendPoint,
 )
 from ceop_workflow.reports.periods import (
@@ -87,7 +86,7 @@ def compute_measures(
     return MonthlyMeasures(
         month=month,
         as_of=window.as_of,
-        objectives=_objectives(book, window),
+        objectives=figures.objectives(book, window),
         funding=_funding(book, window),
         reviews=figures.reviews(book, window),
         initiatives=figures.new_initiatives(book, window),
@@ -110,13 +109,6 @@ def _default_catalog() -> Catalog:
     return Catalog(DEFAULT_REGISTRY, Vocabulary(DEFAULT_REGISTRY))
 
 
-def _objectives(book: Book, w: Window) -> ObjectivesMeasure:
-    met, reviewed = figures.objectives_parts(book, w.start, w.end)
-    return ObjectivesMeasure(
-        met=met, reviewed=reviewed, active=figures.active_organisations(book, w)
-    )
-
-
 def _funding(book: Book, w: Window) -> FundingMeasure:
     year_start = financial_year_start(w.month)
     return FundingMeasure(
@@ -132,9 +124,11 @@ def _trend(book: Book, w: Window, first: date) -> tuple[TrendPoint, ...]:
     points = []
     for month in months_back(w.month, TREND_MONTHS):
         part = Window.of(month, w.tz, w.end if month == w.month else None)
-        met, reviewed = figures.objectives_parts(book, part.start, part.end)
+        parts = figures.objectives(book, part)
         raised = figures.funding_between(book, month, min(month_end(month), w.as_of))
-        points.append(TrendPoint(month=month, met=met, reviewed=reviewed, funding_in_month=raised))
+        points.append(
+            TrendPoint(month=month, met=parts.met, owed=parts.owed, funding_in_month=raised)
+        )
     assert points[0].month == first
     return tuple(points)
 

@@ -9,7 +9,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
-NO_REVIEWS = "no reviews this month"
+NO_REVIEWS = "no reviews owed this month"
 # Our own names rather than strftime's, which follow the process locale.
 MONTH_NAMES = (
     "January", "February", "March", "April", "May", "June",
@@ -30,11 +30,13 @@ def percent(value: Fraction | None, *, none: str = NO_REVIEWS) -> str:
     return f"{fraction_to_decimal(value * 100, 0)}%"
 
 
-def share_detail(met: int, reviewed: int) -> str:
-    """ "8 of 11 reviewed met all objectives", or the words for a month without reviews."""
-    if not reviewed:
+def share_detail(met: int, not_met: int, not_reviewed: int) -> str:
+    """ "8 of 11 met all objectives (2 not met, 1 not reviewed)", or the words for a month in
+    which no review was owed. Every renderer of the KPI says it with these words."""
+    owed = met + not_met + not_reviewed
+    if not owed:
         return NO_REVIEWS
-    return f"{met} of {reviewed} reviewed met all objectives"
+    return f"{met} of {owed} met all objectives ({not_met} not met, {not_reviewed} not reviewed)"
 
 
 def money(value: Decimal) -> str:

@@ -10,7 +10,7 @@ and every renderer escapes them for its format.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
@@ -50,37 +50,64 @@ def _first_of_month(value: date, what: str) -> None:
     _require(value.day == 1, f"{what} must be the first day of a month, got {value.isoformat()}")
 
 
-def _share(met: int, reviewed: int) -> Fraction | None:
-    return Fraction(met, reviewed) if reviewed else None
+def _share(met: int, owed: int) -> Fraction | None:
+    return Fraction(met, owed) if owed else None
+
+
+@dataclass(frozen=True)
+class NotReviewed:
+    """A partnership that owed a monthly review in the month and had none recorded in it."""
+
+    partner: str
+    keyworker: str
+    # Where to link to; not part of what the item says, so left out of equality.
+    partnership_id: int | None = field(default=None, compare=False)
+
+
+# The definition of the headline KPI, printed under it in the report and in docs/report.md.
+OBJECTIVES_DEFINITION = (
+    "Share meeting all objectives = partnerships whose latest monthly review in the month met"
+    " every objective, divided by every partnership that owed a monthly review in the month"
+    " (a monthly review duty fell due while it was in a running state, or it was reviewed)."
+    " A partnership not reviewed counts as not meeting its objectives. Individuals"
+    " (Ambassadors) are reviewed yearly and are not counted."
+)
 
 
 @dataclass(frozen=True)
 class ObjectivesMeasure:
-    """Share of partnerships whose latest monthly review in the month met all objectives.
+    """Share of the partnerships that owed a monthly review whose review met all objectives.
 
-    `reviewed` partnerships had a monthly review in the month (the denominator); `met` of them
-    met every objective at their latest one (the numerator). `active` is how many partnerships
-    held a tier at some moment of the month (one that ended mid-month included), so a reader
-    can see how many went unreviewed. Organisations only: individuals are reviewed yearly.
+    The denominator (`owed`) is every organisation's partnership that owed a monthly review in
+    the month: `met` met every objective at their latest monthly review in the month, `not_met`
+    were reviewed and missed at least one, and `not_reviewed` (listed by name) had no review
+    recorded; for the KPI a partnership not reviewed does not meet its objectives, so skipping
+    reviews can never raise the share. See `OBJECTIVES_DEFINITION`.
     """
 
     met: int
-    reviewed: int
-    active: int
+    not_met: int
+    not_reviewed: tuple[NotReviewed, ...] = ()
     target: Fraction = OBJECTIVES_TARGET
 
     def __post_init__(self) -> None:
-        _require(
-            0 <= self.met <= self.reviewed,
-            f"objectives met ({self.met}) must be between 0 and reviewed ({self.reviewed})",
-        )
-        _require(self.active >= 0, "active partnerships cannot be negative")
+        _require(self.met >= 0 and self.not_met >= 0, "objectives counts cannot be negative")
         _require(0 <= self.target <= 1, "the objectives target is a share between 0 and 1")
 
     @property
+    def reviewed(self) -> int:
+        """Partnerships with a monthly review recorded in the month."""
+        return self.met + self.not_met
+
+    @property
+    def owed(self) -> int:
+        """Partnerships that owed a monthly review in the month: the denominator."""
+        return self.reviewed + len(self.not_reviewed)
+
+    @property
     def share(self) -> Fraction | None:
-        """`met / reviewed`, exactly; None when there were no reviews (not a division by zero)."""
-        return _share(self.met, self.reviewed)
+        """`met / owed`, exactly; None when no review was owed (not a division by zero)."""
+        return _share(self.met, self.owed)
 
     @property
     def on_target(self) -> bool | None:
@@ -213,6 +240,8 @@ class OverdueReview:
     due_on: date
     days_overdue: int
     keyworker: str
+    # Where to link to; not part of what the item says, so left out of equality.
+    partnership_id: int | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         _require(self.days_overdue >= 0, "days overdue cannot be negative")
@@ -248,6 +277,8 @@ class StaleEngagement:
     last_contact: date | None
     days_idle: int
     limit_days: int
+    # Where to link to; not part of what the item says, so left out of equality.
+    partnership_id: int | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         _require(self.days_idle > self.limit_days >= 0, "a stale engagement is idle past its limit")
@@ -261,6 +292,8 @@ class OpenEscalation:
     since: date
     reason: str
     owner: str
+    # Where to link to; not part of what the item says, so left out of equality.
+    partnership_id: int | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -271,6 +304,8 @@ class WaitingLead:
     since: date
     days_waiting: int
     referred_by: str
+    # Where to link to; not part of what the item says, so left out of equality.
+    partnership_id: int | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         _require(self.days_waiting >= 0, "days waiting cannot be negative")
@@ -278,22 +313,23 @@ class WaitingLead:
 
 @dataclass(frozen=True)
 class TrendPoint:
-    """One month of the trend: the objectives share's parts and the funding raised in it."""
+    """One month of the trend: the objectives share's parts (`met` of the `owed`, as in
+    `ObjectivesMeasure`) and the funding raised in it."""
 
     month: date
     met: int
-    reviewed: int
+    owed: int
     funding_in_month: Decimal
 
     def __post_init__(self) -> None:
         _first_of_month(self.month, "a trend month")
-        _require(0 <= self.met <= self.reviewed, "trend: met must be between 0 and reviewed")
+        _require(0 <= self.met <= self.owed, "trend: met must be between 0 and owed")
         _require(self.funding_in_month >= 0, "trend: funding cannot be negative")
 
     @property
     def share(self) -> Fraction | None:
-        """`met / reviewed`, or None for a month without reviews."""
-        return _share(self.met, self.reviewed)
+        """`met / owed`, or None for a month in which no review was owed."""
+        return _share(self.met, self.owed)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -20,7 +20,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from ceop_workflow.reports import charts
 from ceop_workflow.reports import formatting as fmt
-from ceop_workflow.reports.measures import MonthlyMeasures
+from ceop_workflow.reports.measures import OBJECTIVES_DEFINITION, MonthlyMeasures
 from ceop_workflow.reports.text import render_text
 
 __all__ = [
@@ -32,7 +32,7 @@ __all__ = [
     "render_text",
 ]
 
-JSON_SCHEMA = "ceop-workflow/monthly-measures/1"
+JSON_SCHEMA = "ceop-workflow/monthly-measures/2"
 _SHARE_PLACES = 4
 # Only ever inside JSON strings (they cannot occur elsewhere in JSON), so escaping is lossless.
 _HTML_SAFE = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"})
@@ -48,19 +48,22 @@ def measures_to_dict(measures: MonthlyMeasures) -> dict[str, Any]:
     Dates are ISO strings ("2007-11-01"); money is a string of pounds with two decimals
     ("609950.50", GBP); shares are strings with four decimals ("0.7368") or null when there
     were no reviews; enumerations are their lower-case values ("partner", "industry").
-    Top-level keys: schema, month, as_of, financial_year, objectives {met, reviewed, active,
-    share, target, on_target}, funding {currency, year_to_date, in_month, in_kind_year_to_date,
+    Top-level keys: schema, month, as_of, financial_year, objectives {met, not_met,
+    reviewed, owed, not_reviewed [partner, keyworker, partnership_id], share (met / owed),
+    target, on_target, definition}, funding {currency, year_to_date, in_month, in_kind_year_to_date,
     in_kind_in_month, target_per_year, months_elapsed, on_track_to_date, on_target,
     target_exceeded}, initiatives {with_existing_partners, with_new_partners, items [partner,
     title, started, new_partner]}, feedback [partner, received, summary], by_tier [tier, kind,
     label, count], by_state [state, count], tier_movements [partner, from_tier, to_tier, on,
     direction], reviews {due, done, overdue_count, overdue [partner, kind, due_on,
-    days_overdue, keyworker]}, stale_engagements [partner, tier, keyworker, last_contact,
-    days_idle, limit_days], open_escalations [partner, since, reason, owner], leads_waiting
-    [name, since, days_waiting, referred_by], targets [key, title, objective, partnerships,
-    initiatives, served], failure_signs [kind, subject, detail], trend
-    [month, met, reviewed, share, funding_in_month]. New keys may be added within a schema
-    version; none change meaning.
+    days_overdue, keyworker, partnership_id]}, stale_engagements [partner, tier, keyworker,
+    last_contact, days_idle, limit_days, partnership_id], open_escalations [partner, since,
+    reason, owner, partnership_id], leads_waiting [name, since, days_waiting, referred_by,
+    partnership_id], targets [key, title, objective, partnerships, initiatives, served],
+    failure_signs [kind, subject, detail], trend [month, met, owed, share, funding_in_month].
+    New keys may be added within a schema version; none change meaning. Version 2: the share's
+    denominator is every partnership that owed a monthly review (version 1 divided by those
+    reviewed).
     """
     m, objectives, funding, reviews = (
         measures,
@@ -75,11 +78,17 @@ def measures_to_dict(measures: MonthlyMeasures) -> dict[str, Any]:
         "financial_year": m.financial_year,
         "objectives": {
             "met": objectives.met,
+            "not_met": objectives.not_met,
             "reviewed": objectives.reviewed,
-            "active": objectives.active,
+            "owed": objectives.owed,
+            "not_reviewed": [
+                {"partner": n.partner, "keyworker": n.keyworker, "partnership_id": n.partnership_id}
+                for n in objectives.not_reviewed
+            ],
             "share": _share(objectives.share),
             "target": _share(objectives.target),
             "on_target": objectives.on_target,
+            "definition": OBJECTIVES_DEFINITION,
         },
         "funding": {
             "currency": "GBP",
@@ -141,6 +150,7 @@ def measures_to_dict(measures: MonthlyMeasures) -> dict[str, Any]:
                     "due_on": r.due_on.isoformat(),
                     "days_overdue": r.days_overdue,
                     "keyworker": r.keyworker,
+                    "partnership_id": r.partnership_id,
                 }
                 for r in reviews.overdue
             ],
@@ -153,6 +163,7 @@ def measures_to_dict(measures: MonthlyMeasures) -> dict[str, Any]:
                 "last_contact": None if s.last_contact is None else s.last_contact.isoformat(),
                 "days_idle": s.days_idle,
                 "limit_days": s.limit_days,
+                "partnership_id": s.partnership_id,
             }
             for s in m.stale_engagements
         ],
@@ -162,6 +173,7 @@ def measures_to_dict(measures: MonthlyMeasures) -> dict[str, Any]:
                 "since": e.since.isoformat(),
                 "reason": e.reason,
                 "owner": e.owner,
+                "partnership_id": e.partnership_id,
             }
             for e in m.open_escalations
         ],
@@ -171,6 +183,7 @@ def measures_to_dict(measures: MonthlyMeasures) -> dict[str, Any]:
                 "since": w.since.isoformat(),
                 "days_waiting": w.days_waiting,
                 "referred_by": w.referred_by,
+                "partnership_id": w.partnership_id,
             }
             for w in m.leads_waiting
         ],
@@ -192,13 +205,19 @@ def measures_to_dict(measures: MonthlyMeasures) -> dict[str, Any]:
             {
                 "month": p.month.isoformat(),
                 "met": p.met,
-                "reviewed": p.reviewed,
+                "owed": p.owed,
                 "share": _share(p.share),
                 "funding_in_month": fmt.money_plain(p.funding_in_month),
             }
             for p in m.trend
         ],
     }
+
+
+def share_detail(m: MonthlyMeasures) -> str:
+    """The KPI's parts in words, as every rendering (report, email, web) gives them."""
+    o = m.objectives
+    return fmt.share_detail(o.met, o.not_met, len(o.not_reviewed))
 
 
 def render_json(measures: MonthlyMeasures) -> str:
@@ -218,8 +237,9 @@ def _csv_rows(m: MonthlyMeasures) -> Iterator[tuple[str, str, str]]:
     yield "financial_year", m.financial_year, ""
     yield "objectives_share", _share(m.objectives.share) or "", _share(m.objectives.target) or ""
     yield "objectives_met", str(m.objectives.met), ""
-    yield "objectives_reviewed", str(m.objectives.reviewed), ""
-    yield "active_partnerships", str(m.objectives.active), ""
+    yield "objectives_not_met", str(m.objectives.not_met), ""
+    yield "objectives_not_reviewed", str(len(m.objectives.not_reviewed)), ""
+    yield "objectives_owed", str(m.objectives.owed), ""
     yield (
         "funding_year_to_date_gbp",
         money(m.funding.year_to_date),
@@ -315,7 +335,8 @@ def render_html(measures: MonthlyMeasures) -> str:
         m=m,
         charts=drawn,
         no_reviews=fmt.NO_REVIEWS,
-        share_detail=fmt.share_detail(m.objectives.met, m.objectives.reviewed),
+        share_detail=share_detail(m),
+        definition=OBJECTIVES_DEFINITION,
         monthly_target=m.funding.target_per_year / 12,
         zero=Decimal(0),
     )

@@ -15,6 +15,7 @@ from ceop_workflow.reports.measures import (
     FundingMeasure,
     MonthlyMeasures,
     NewInitiative,
+    NotReviewed,
     ObjectivesMeasure,
     OpenEscalation,
     OverdueReview,
@@ -34,7 +35,7 @@ from ceop_workflow.reports.periods import (
     months_into_financial_year,
 )
 
-# (met, reviewed, funding raised) for December 2006 to November 2007; August had no reviews.
+# (met, owed, funding raised) for December 2006 to November 2007; August owed no reviews.
 _TREND = (
     (9, 14, "42000"),
     (10, 14, "65500"),
@@ -56,15 +57,20 @@ def sample_measures() -> MonthlyMeasures:
     month = date(2007, 11, 1)
     as_of = month_end(month)
     trend = tuple(
-        TrendPoint(month=m, met=met, reviewed=reviewed, funding_in_month=Decimal(raised))
-        for m, (met, reviewed, raised) in zip(months_back(month, 12), _TREND, strict=True)
+        TrendPoint(month=m, met=met, owed=owed, funding_in_month=Decimal(raised))
+        for m, (met, owed, raised) in zip(months_back(month, 12), _TREND, strict=True)
     )
     fy_start = financial_year_start(month)
     year_to_date = sum((p.funding_in_month for p in trend if p.month >= fy_start), Decimal(0))
     return MonthlyMeasures(
         month=month,
         as_of=as_of,
-        objectives=ObjectivesMeasure(met=trend[-1].met, reviewed=trend[-1].reviewed, active=21),
+        # 19 owed a review: 14 met, 4 did not, and Axios was not reviewed.
+        objectives=ObjectivesMeasure(
+            met=trend[-1].met,
+            not_met=trend[-1].owed - trend[-1].met - 1,
+            not_reviewed=(NotReviewed("Axios", "Sam Patel"),),
+        ),
         funding=FundingMeasure(
             year_to_date=year_to_date,
             in_month=trend[-1].funding_in_month,
@@ -161,12 +167,12 @@ def empty_measures(month: date) -> MonthlyMeasures:
     return MonthlyMeasures(
         month=month,
         as_of=month_end(month),
-        objectives=ObjectivesMeasure(met=0, reviewed=0, active=0),
+        objectives=ObjectivesMeasure(met=0, not_met=0),
         funding=FundingMeasure(
             year_to_date=Decimal(0),
             in_month=Decimal(0),
             months_elapsed=months_into_financial_year(month),
         ),
         reviews=ReviewsMeasure(due=0, done=0),
-        trend=(TrendPoint(month=month, met=0, reviewed=0, funding_in_month=Decimal(0)),),
+        trend=(TrendPoint(month=month, met=0, owed=0, funding_in_month=Decimal(0)),),
     )

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
+import textwrap
 from collections.abc import Iterable, Sequence
 
 from ceop_workflow.reports import formatting as fmt
-from ceop_workflow.reports.measures import MonthlyMeasures
+from ceop_workflow.reports.measures import OBJECTIVES_DEFINITION, MonthlyMeasures
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
 
@@ -15,6 +16,10 @@ def _clean(text: str) -> str:
     # Names are untrusted: a newline or an escape sequence in one must not forge report lines
     # or drive the reader's terminal.
     return _CONTROL.sub(" ", text).strip()
+
+
+def _wrap(text: str) -> list[str]:
+    return textwrap.wrap(text, width=92)
 
 
 def _table(rows: Sequence[Sequence[str]], indent: str = "  ") -> list[str]:
@@ -35,7 +40,7 @@ def _section(title: str, lines: Iterable[str], empty: str) -> list[str]:
 def _headline(m: MonthlyMeasures) -> list[str]:
     objectives, funding = m.objectives, m.funding
     if objectives.on_target is None:
-        verdict = "no reviews to measure"
+        verdict = "no reviews owed"
     else:
         verdict = "on target" if objectives.on_target else "below target"
     pace = "on track" if funding.on_target else "behind"
@@ -49,13 +54,17 @@ def _headline(m: MonthlyMeasures) -> list[str]:
         "Targets",
         f"  Partnerships meeting all objectives: {fmt.percent(objectives.share)}"
         f" (target {fmt.percent(objectives.target)}) - {verdict}",
-        f"    {fmt.share_detail(objectives.met, objectives.reviewed)};"
-        f" {fmt.plural(objectives.active, 'active partnership')}",
+        f"    {fmt.share_detail(objectives.met, objectives.not_met, len(objectives.not_reviewed))}",
+        *(
+            f"    not reviewed: {_clean(n.partner)} ({_clean(n.keyworker)})"
+            for n in objectives.not_reviewed
+        ),
         f"  Funding and resource raised in {m.financial_year} to date:"
         f" {fmt.money_whole(funding.year_to_date)}"
         f" (target over {fmt.money_whole(funding.target_per_year)} a year;"
         f" {fmt.money_whole(funding.on_track_to_date)} by now) - {pace}",
         f"    in {fmt.month_label(m.month)}: {fmt.money_whole(funding.in_month)}{in_kind}",
+        f"    of which in kind: {fmt.money_whole(funding.in_kind_year_to_date)} this year to date",
     ]
 
 
@@ -206,6 +215,7 @@ def render_text(measures: MonthlyMeasures) -> str:
         f"Reviews: {m.reviews.due} due, {m.reviews.done} done, {m.reviews.overdue_count} overdue",
     ]
     lines += _attention(m)
+    lines += ["", *_wrap("Note: " + OBJECTIVES_DEFINITION)]
     lines += _section(
         "Trend",
         _table(

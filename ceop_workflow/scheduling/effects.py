@@ -15,6 +15,7 @@ from types import MappingProxyType
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ceop_workflow.config import SYSTEM_ACTOR, Settings
@@ -27,6 +28,7 @@ from ceop_workflow.engine.schedule import (
     IDLE,
     IDLE_THEN,
     OVERDUE,
+    PAST,
     Planned,
     due_periods,
     idle_row,
@@ -63,6 +65,8 @@ from ceop_workflow.store.models import Partnership, Timer
 log = logging.getLogger(__name__)
 
 FireIn = Callable[[Session, FireRequest], Mapping[str, Any]]
+# The trigger fired when reviews are missed (`daemon.escalate_after_missed_reviews`).
+ESCALATE_TRIGGER = "escalate"
 
 
 @dataclass
@@ -161,12 +165,6 @@ def _chase(duty: Duty, period: Period, occurrence: datetime) -> Planned | None:
     )
 
 
-def _review_deadline(duty: Duty, period: Period, occurrence: datetime) -> date:
-    """The day a review is due by: when it would be chased, else the day it fell due."""
-    chase = _chase(duty, period, occurrence)
-    return duty.local_day(chase.due_at if chase else occurrence)
-
-
 def handle_every(duty: Duty) -> str:
     """Remind of a recurring review; after downtime, once for every period it missed."""
     timer, row = duty.timer, duty.row
@@ -183,7 +181,9 @@ def handle_every(duty: Duty) -> str:
             duty.session,
             duty.partnership,
             period=reminder.period.label,
-            due=_review_deadline(duty, reminder.period, reminder.due_at),
+            # The period's one due moment (its occurrence), as the chase, the worklist and the
+            # report give it; the chase follows `overdue_after` later.
+            due=duty.local_day(reminder.due_at),
             link=duty.link(timer.notify),
         )
         context["missed_periods"] = [p.label for p in reminder.missed]
@@ -226,7 +226,37 @@ def handle_overdue(duty: Duty) -> str:
         duty.now,
         f"{kind} review for {period.label} overdue",
     )
-    return f"chased {period.key}"
+    return f"chased {period.key} {_escalate_if_missed(duty, period)}".strip()
+
+
+def _escalate_if_missed(duty: Duty, period: Period) -> str:
+    """Escalate, as the system, a partnership that has now missed `escalate_after_missed_reviews`
+    monthly reviews in a row (each chased as overdue during this stay in its state and still not
+    recorded), naming them in the reason kept by the audit trail. A state the escalation
+    trigger cannot fire from (already escalated, renewing) keeps its cadence and is left be."""
+    limit = duty.settings.daemon.escalate_after_missed_reviews
+    timer, p = duty.timer, duty.partnership
+    if limit < 1 or period.month is None or completed_by(timer) != "monthly":
+        return ""
+    if duty.definition.transition(ESCALATE_TRIGGER, p.state) is None:
+        return ""
+    missed = [period]
+    while len(missed) < limit:
+        before = missed[-1].shifted(-1)
+        chase = duty.session.scalars(
+            select(Timer).filter_by(idempotency_key=f"p{p.id}:{timer.name}:{before.key}:overdue")
+        ).first()
+        if (
+            chase is None
+            or chase.status != rows.DONE
+            or chase.done_at is None
+            or chase.done_at < p.state_entered_at
+            or reviewed_periods(duty.session, p.id, "monthly", [before.key])
+        ):
+            return ""
+        missed.append(before)
+    months = ", ".join(m.label for m in reversed(missed))
+    return duty.fire(ESCALATE_TRIGGER, f"{len(missed)} monthly reviews missed in a row ({months})")
 
 
 def handle_after(duty: Duty) -> str:
@@ -293,7 +323,8 @@ def handle_idle_then(duty: Duty) -> str:
 
 
 def handle_before(duty: Duty) -> str:
-    """A date of the partnership is coming up: tell people and fire the trigger (renewal)."""
+    """A date of the partnership is coming up (`before`) or has passed (`past`): tell people
+    and fire the trigger (renewal)."""
     timer = duty.timer
     day = date.fromisoformat(str(duty.row.payload["date"]))
     context = renewal_coming_up(
@@ -311,5 +342,6 @@ HANDLERS: Mapping[str, Callable[[Duty], str]] = MappingProxyType(
         IDLE: handle_idle,
         IDLE_THEN: handle_idle_then,
         BEFORE: handle_before,
+        PAST: handle_before,
     }
 )

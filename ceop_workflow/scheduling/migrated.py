@@ -32,7 +32,7 @@ from ceop_workflow.engine.schedule import (
     OVERDUE,
     Planned,
     after_row,
-    before_row,
+    date_row,
     entry_rows,
     idle_row,
     idle_then_row,
@@ -161,7 +161,7 @@ def _replan(
     elif timer.kind == "idle":
         planned = _idle_rows(session, p, timer, cancelled, tz)
     else:
-        planned = [before_row(facts, timer, now, tz)]
+        planned = [date_row(facts, timer, now, tz)]
     for row in planned:
         due += _place(session, row, now)
     return due

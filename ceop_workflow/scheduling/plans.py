@@ -55,7 +55,7 @@ def start_timers(
     for timer in timers:
         if timer.kind == "every":
             placed += place_every(session, facts, timer, anchor, now, now, tz) is not None
-        elif timer.kind == "before":
+        elif timer.kind in ("before", "past"):
             # Keyed by the date: a notice cancelled when the state was left comes back.
             for planned in entry_rows(facts, timer, now, tz, anchor):
                 placed += rows.place(session, planned, now) == rows.PENDING

@@ -24,7 +24,7 @@ def test_each_format_carries_the_month(run_cli: Callable[..., CliResult], workdi
     assert code == 0 and out.splitlines()[0] == "measure,value,target"
 
     code, out, _ = run_cli("report", "monthly", "--month", "2008-05")
-    assert code == 0 and "May 2008" in out and "no reviews this month" in out
+    assert code == 0 and "May 2008" in out and "no reviews owed this month" in out
 
     target = workdir / "reports" / "may.html"
     code, out, _ = run_cli(

@@ -17,6 +17,8 @@ from openpyxl import load_workbook
 from ceop_workflow.adoption.exports import COLUMNS, export_table
 from ceop_workflow.adoption.sheets import neutralise
 from tests.adoption.support import ADMIN, LONDON, REPO, Book, fresh_book
+from tests.lifecycle import walk
+from tests.versions import TO_ACTIVE
 
 EVIL = '=HYPERLINK("http://evil.example","click")'
 
@@ -37,7 +39,8 @@ def book(tmp_path: Path) -> Iterator[Book]:
     partner = book.service.add_partner(EVIL)
     pid = book.service.create_partnership(partner, "partnership", "kw@ceop.example", ADMIN)
     book.records.log_contact(pid, "meeting", "kw@ceop.example", "-1 sent @ them")
-    book.records.add_contribution(pid, "1250.50", "funding", "+bonus", None)
+    walk(book.service, pid, TO_ACTIVE)  # money is recorded only from a running partnership
+    book.records.add_contribution(pid, "1250.50", "funding", "+bonus", None, by=ADMIN)
     yield book
     book.database.dispose()
 
@@ -46,7 +49,7 @@ def test_csv_export_quotes_formulas_and_keeps_the_data(book: Book) -> None:
     data = export_table(book.database, LONDON, "partnerships", "csv")
     rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
     assert rows[0]["partner"] == "'" + EVIL
-    assert rows[0]["state"] == "lead"
+    assert rows[0]["state"] == "active"
     contacts = list(
         csv.DictReader(
             io.StringIO(export_table(book.database, LONDON, "contacts", "csv").decode("utf-8-sig"))

@@ -111,10 +111,14 @@ def test_sigkill_at_random_moments_loses_nothing_and_doubles_nothing(
     with world.service.db.reading() as session:
         left = session.scalar(select(func.count()).where(Timer.id.in_(due), Timer.status != "done"))
         states = Counter(session.scalars(select(Partnership.state)))
-        pending = session.scalar(select(func.count()).where(Timer.status == "pending"))
+        pending = {
+            str(t.payload.get("state"))
+            for t in session.scalars(select(Timer).where(Timer.status == "pending"))
+        }
     assert left == 0, f"duties lost (seed {seed})"
     assert states == Counter({"renewal": len(ids)})
-    assert pending == 0  # leaving active cancelled what was planned after
+    # Leaving active cancelled what was planned after; only renewal's own duties wait.
+    assert pending <= {"renewal"}
 
     once = Counter({pid: 1 for pid in ids})
     for template in ("monthly_review_due", "stale_engagement", "renewal_coming_up"):

@@ -110,7 +110,10 @@ def test_leaving_cancels_and_coming_back_never_reminds_twice_for_a_period(world:
     world.at(london(date(2008, 5, 6), time(10))).fire(pid, "escalate", TEAM, reason="Conflict")
     with world.service.db.reading() as session:
         pending = session.scalars(select(Timer).filter_by(partnership_id=pid, status="pending"))
-        assert list(pending) == []
+        # Only the escalated state's own duty: it keeps the monthly review, from June.
+        assert [(t.name, t.kind, t.period, t.payload["state"]) for t in pending] == [
+            ("monthly_review", "every", "2008-06", "escalated")
+        ]
     world.at(london(date(2008, 5, 7), time(10))).fire(pid, "resolve", TEAM, resolution="Agreed")
     monthly = timers(world, pid, "monthly_review")
     assert monthly[0] == ("done", "every", "2008-05-01 09:00")

@@ -214,7 +214,8 @@ def test_february_with_a_partnership_ended_mid_month(book: Book) -> None:
     assert m.as_of == date(2008, 2, 29)
     assert m.financial_year == "2007/08"
     # Acme met, Beacon's latest (25th) met, Citadel not; Eve is an individual.
-    assert (m.objectives.met, m.objectives.reviewed, m.objectives.active) == (2, 3, 3)
+    assert (m.objectives.met, m.objectives.not_met, m.objectives.owed) == (2, 1, 3)
+    assert m.objectives.not_reviewed == ()
     assert m.objectives.share == Fraction(2, 3)
     assert m.funding.year_to_date == Decimal("135000.50")  # 100,000 + 15,000.50 + 20,000
     assert m.funding.in_month == Decimal("20000")
@@ -242,12 +243,17 @@ def test_february_with_a_partnership_ended_mid_month(book: Book) -> None:
     assert m.feedback == (
         FeedbackItem("Beacon Trust", date(2008, 2, 25), "The workshop helped our moderators."),
     )
-    trend = {p.month: (p.met, p.reviewed, p.funding_in_month) for p in m.trend}
+    trend = {p.month: (p.met, p.owed, p.funding_in_month) for p in m.trend}
     assert len(m.trend) == 12
     assert m.trend[0].month == date(2007, 3, 1)
+    # Citadel went live at 10:00 on 1 October, after that month's duty (09:00): none owed.
     assert trend[date(2007, 10, 1)] == (0, 0, Decimal("100000"))
-    assert trend[date(2007, 12, 1)] == (1, 1, Decimal(0))
-    assert trend[date(2008, 1, 1)] == (0, 0, Decimal("15000.50"))
+    # Citadel owed November's review and nobody recorded it.
+    assert trend[date(2007, 11, 1)] == (0, 1, Decimal(0))
+    # Beacon reviewed (met) in December; Citadel not reviewed: 1 of 2, not 1 of 1.
+    assert trend[date(2007, 12, 1)] == (1, 2, Decimal(0))
+    # Citadel and Beacon owed January's review (Acme went live on the 7th); neither done.
+    assert trend[date(2008, 1, 1)] == (0, 2, Decimal("15000.50"))
     assert trend[date(2008, 2, 1)] == (2, 3, Decimal("20000"))
     assert sum(p.funding_in_month for p in m.trend) == m.funding.year_to_date
 
@@ -257,7 +263,7 @@ def test_february_so_far_stops_at_now(book: Book) -> None:
 
     assert m.as_of == date(2008, 2, 15)
     # Beacon's met review on the 25th has not happened yet.
-    assert (m.objectives.met, m.objectives.reviewed, m.objectives.active) == (1, 3, 3)
+    assert (m.objectives.met, m.objectives.not_met, m.objectives.owed) == (1, 2, 3)
     assert m.funding.in_month == Decimal("20000")
     assert m.open_escalations == (
         OpenEscalation("Citadel Bank", date(2008, 2, 12), "Two reviews off track", KELLY),
@@ -274,9 +280,11 @@ def test_march_a_month_with_no_reviews(book: Book) -> None:
     m = book.measures(date(2008, 3, 1))
 
     assert m.as_of == date(2008, 3, 31)
-    # Acme's review at 23:30 UTC on 31 March is already April in London.
-    assert (m.objectives.met, m.objectives.reviewed, m.objectives.active) == (0, 0, 2)
-    assert m.objectives.share is None
+    # Acme's review at 23:30 UTC on 31 March is already April in London. Both owed March's
+    # review and neither was reviewed in March: 0%, not "no reviews", and both are named.
+    assert (m.objectives.met, m.objectives.not_met, m.objectives.owed) == (0, 0, 2)
+    assert [n.partner for n in m.objectives.not_reviewed] == ["Acme Mobile", "Beacon Trust"]
+    assert m.objectives.share == 0
     assert m.funding.year_to_date == Decimal("165000.50")
     assert m.funding.in_month == Decimal("30000")
     assert m.funding.months_elapsed == 12
@@ -297,8 +305,9 @@ def test_march_a_month_with_no_reviews(book: Book) -> None:
         TierCount(Tier.AMBASSADOR, 1),
     )
     assert m.leads_waiting[0].days_waiting == 49
-    assert "no reviews this month" in render_text(m)
-    assert "No reviews this month" in render_html(m)
+    assert "0 of 2 met all objectives (0 not met, 2 not reviewed)" in render_text(m)
+    assert "not reviewed: Beacon Trust" in render_text(m)
+    assert "Not reviewed: Acme Mobile, Beacon Trust" in render_html(m)
 
 
 def test_april_starts_a_new_financial_year(book: Book) -> None:
@@ -311,8 +320,8 @@ def test_april_starts_a_new_financial_year(book: Book) -> None:
     assert m.funding.in_month == Decimal("7500")
     assert m.funding.in_kind_year_to_date == Decimal("2500")
     # Acme (00:30 BST on 1 April, met) and Beacon (7 April, not met); Acme's second
-    # partnership and Gamma went live in April and count as active.
-    assert (m.objectives.met, m.objectives.reviewed, m.objectives.active) == (1, 2, 4)
+    # partnership and Gamma went live in April, after April's duty: they owed no review.
+    assert (m.objectives.met, m.objectives.not_met, m.objectives.owed) == (1, 1, 2)
     assert (m.reviews.due, m.reviews.done) == (2, 2)
     assert m.reviews.overdue == (
         OverdueReview("Acme Mobile", ReviewKind.MONTHLY, date(2008, 3, 3), 58, SAM),
@@ -326,8 +335,8 @@ def test_april_starts_a_new_financial_year(book: Book) -> None:
     )
     assert m.by_state == (StateCount("lead", 1), StateCount("active", 5), StateCount("ended", 1))
     assert sum(t.count for t in m.by_tier) == 5
-    trend = {p.month: (p.met, p.reviewed, p.funding_in_month) for p in m.trend}
-    assert trend[date(2008, 3, 1)] == (0, 0, Decimal("30000"))
+    trend = {p.month: (p.met, p.owed, p.funding_in_month) for p in m.trend}
+    assert trend[date(2008, 3, 1)] == (0, 2, Decimal("30000"))
     assert trend[date(2008, 4, 1)] == (1, 2, Decimal("7500"))
     assert m.trend[0].month == date(2007, 5, 1)
 

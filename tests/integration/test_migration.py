@@ -150,7 +150,9 @@ def test_a_dry_run_reports_exactly_what_the_migration_does_and_changes_nothing(
     assert dry["moves"] == real["moves"]
     assert (dry["dry_run"], real["dry_run"]) == (True, False)
     changes = {m["partnership_id"]: m["changes"] for m in real["moves"]}
-    assert changes[ids["C"]] == [] and changes[ids["D"]] == []
+    assert changes[ids["C"]] == []
+    # Escalated keeps the monthly review cadence, so version 2's change reaches it too.
+    assert [c.split(":")[0] for c in changes[ids["D"]]] == ["timer monthly_review"]
     assert [c.split(":")[0] for c in changes[ids["A"]]] == [
         "timer renewal_notice",
         "timer monthly_review",
@@ -244,7 +246,8 @@ def test_a_reminder_the_daemon_still_owes_stays_owed(
             .filter_by(name="monthly_review", kind="every", status="done")
             .order_by(Timer.partnership_id)
         ).all()
-    assert sent == [(ids["A"], "2026-02"), (ids["B"], "2026-02")]
+    # D, escalated, keeps its monthly reminders too.
+    assert sent == [(ids["A"], "2026-02"), (ids["B"], "2026-02"), (ids["D"], "2026-02")]
 
 
 def test_reviews_are_recorded_in_the_renamed_state(

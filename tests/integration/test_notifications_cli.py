@@ -97,7 +97,7 @@ def test_validate_passes_on_the_shipped_templates(install: Install) -> None:
     run = install.run("notifications", "validate")
 
     assert run.code == 0, run.err
-    assert run.out.startswith("ok  13 templates in ")
+    assert run.out.startswith("ok  14 templates in ")
 
 
 def test_a_misspelt_variable_fails_validate_with_one_line_naming_the_template(

@@ -45,6 +45,7 @@ ROLES: dict[str, tuple[str, ...]] = {
     "stale_engagement": ("keyworker",),
     "escalation": ("manager", "head_of_partnerships"),
     "renewal_coming_up": ("keyworker", "manager"),
+    "renewal_overdue": ("manager", "head_of_partnerships"),
     "decision_made": ("keyworker", "head_of_partnerships"),
     "monthly_report": ("cemt",),
     "daily_digest": ("keyworker",),

@@ -83,7 +83,7 @@ def test_an_empty_month_reads_and_fits_a_phone(chromium_page: Page, artifacts_di
     page.set_viewport_size({"width": 390, "height": 844})
     _open(page, artifacts_dir, "empty.html", empty_measures(date(2008, 4, 1)))
 
-    expect(page.locator("#objectives")).to_contain_text("No reviews this month")
+    expect(page.locator("#objectives")).to_contain_text("No reviews owed this month")
     expect(page.locator("#funding .figure")).to_contain_text("£0")
     expect(page.get_by_text("No reviews overdue.")).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")

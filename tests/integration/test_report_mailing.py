@@ -36,6 +36,8 @@ def test_queued_once_from_0900_on_the_first_working_day(build: Callable[..., Cor
         assert rows[0].recipients == list(core.settings.members("cemt"))
         context = rows[0].context
     assert context["period"] == "May 2008"
-    assert context["report"]["share_meeting_objectives"] is None  # no reviews in an empty book
-    assert context["report"]["target_share"] == 0.7
-    assert context["report"]["target_gbp"] == 1_000_000
+    assert context["report"]["share"] == "no reviews owed this month"  # an empty book
+    assert context["report"]["target_share"] == "70%"
+    assert context["report"]["funding_target"] == "£1,000,000"
+    # The email links to the full report on the web.
+    assert context["link"].endswith("/report/monthly?month=2008-05")

@@ -15,6 +15,7 @@ from ceop_workflow.reports import charts
 from ceop_workflow.reports import formatting as fmt
 from ceop_workflow.reports.measures import (
     FundingMeasure,
+    NotReviewed,
     ObjectivesMeasure,
     StaleEngagement,
     TierCount,
@@ -60,11 +61,20 @@ def test_month_arithmetic() -> None:
 
 
 def test_the_share_is_exact_and_none_without_reviews() -> None:
-    assert ObjectivesMeasure(met=7, reviewed=10, active=12).share == Fraction(7, 10)
-    assert ObjectivesMeasure(met=7, reviewed=10, active=12).on_target is True
-    assert ObjectivesMeasure(met=6, reviewed=9, active=9).on_target is False
-    assert ObjectivesMeasure(met=0, reviewed=0, active=4).share is None
-    assert ObjectivesMeasure(met=0, reviewed=0, active=4).on_target is None
+    assert ObjectivesMeasure(met=7, not_met=3).share == Fraction(7, 10)
+    assert ObjectivesMeasure(met=7, not_met=3).on_target is True
+    assert ObjectivesMeasure(met=6, not_met=3).on_target is False
+    assert ObjectivesMeasure(met=0, not_met=0).share is None
+    assert ObjectivesMeasure(met=0, not_met=0).on_target is None
+
+
+def test_a_partnership_not_reviewed_counts_against_the_share() -> None:
+    # Two owed a review, one reviewed and met: 50%, not the 100% of "met / reviewed".
+    measure = ObjectivesMeasure(met=1, not_met=0, not_reviewed=(NotReviewed("Beta", "kw"),))
+    assert (measure.owed, measure.reviewed, measure.share) == (2, 1, Fraction(1, 2))
+    assert measure.on_target is False
+    skipped = ObjectivesMeasure(met=0, not_met=0, not_reviewed=(NotReviewed("Beta", "kw"),))
+    assert skipped.share == 0
 
 
 def test_funding_is_judged_against_the_pro_rata_target_and_must_exceed_the_year() -> None:
@@ -84,7 +94,8 @@ def test_funding_is_judged_against_the_pro_rata_target_and_must_exceed_the_year(
 @pytest.mark.parametrize(
     ("build", "message"),
     [
-        (lambda: ObjectivesMeasure(met=3, reviewed=2, active=5), "between 0 and reviewed"),
+        (lambda: ObjectivesMeasure(met=-1, not_met=2), "cannot be negative"),
+        (lambda: TrendPoint(date(2007, 1, 1), 3, 2, Decimal(0)), "between 0 and owed"),
         (
             lambda: FundingMeasure(year_to_date=Decimal(1), in_month=Decimal(2), months_elapsed=1),
             "exceeds year to date",
@@ -136,7 +147,7 @@ def test_the_sample_month_hangs_together() -> None:
         (Fraction(1, 8), "13%"),  # half up, not to even
         (Fraction(7, 10), "70%"),
         (Fraction(14, 19), "74%"),
-        (None, "no reviews this month"),
+        (None, "no reviews owed this month"),
     ],
 )
 def test_percent(value: Fraction | None, text: str) -> None:

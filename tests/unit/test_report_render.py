@@ -15,6 +15,7 @@ import pytest
 
 from ceop_workflow.engine.tiers import Tier
 from ceop_workflow.reports.measures import (
+    OBJECTIVES_DEFINITION,
     FeedbackItem,
     MonthlyMeasures,
     NewInitiative,
@@ -70,7 +71,9 @@ def test_text_carries_the_headline_figures_and_the_attention_list() -> None:
     assert "monthly report for November 2007" in text
     assert "Financial year 2007/08" in text
     assert "Partnerships meeting all objectives: 74% (target 70%) - on target" in text
-    assert "14 of 19 reviewed met all objectives; 21 active partnerships" in text
+    assert "14 of 19 met all objectives (4 not met, 1 not reviewed)" in text
+    assert "not reviewed: Axios (Sam Patel)" in text
+    assert "divided by every partnership that owed a monthly review" in " ".join(text.split())
     assert "£609,951 (target over £1,000,000 a year; £666,667 by now) - behind" in text
     assert "in November 2007: £104,751 (of which in kind £38,000)" in text
     assert "3 with existing partners, 1 with new partners" in text
@@ -92,8 +95,10 @@ def test_json_is_the_documented_shape_with_money_and_shares_as_strings() -> None
     assert data["month"] == "2007-11-01"
     assert data["financial_year"] == "2007/08"
     assert data["objectives"] == {
-        "met": 14, "reviewed": 19, "active": 21, "share": "0.7368", "target": "0.7000",
-        "on_target": True,
+        "met": 14, "not_met": 4, "reviewed": 18, "owed": 19,
+        "not_reviewed": [{"partner": "Axios", "keyworker": "Sam Patel", "partnership_id": None}],
+        "share": "0.7368", "target": "0.7000", "on_target": True,
+        "definition": OBJECTIVES_DEFINITION,
     }  # fmt: skip
     funding = data["funding"]
     assert funding["year_to_date"] == "609950.50"
@@ -108,7 +113,7 @@ def test_json_is_the_documented_shape_with_money_and_shares_as_strings() -> None
     assert data["tier_movements"][0]["direction"] == "up"
     assert data["reviews"]["overdue_count"] == 3
     assert data["trend"][8] == {
-        "month": "2007-08-01", "met": 0, "reviewed": 0, "share": None,
+        "month": "2007-08-01", "met": 0, "owed": 0, "share": None,
         "funding_in_month": "18500.00",
     }  # fmt: skip
     assert "float" not in {type(v).__name__ for v in _leaves(data)}
@@ -177,7 +182,7 @@ def test_every_chart_has_a_text_alternative() -> None:
         assert 'role="img"' in chart
         assert re.search(r"<svg[^>]*>\s*<title id=[^>]+>[^<]+</title>\s*<desc id=", chart)
     assert html.count("<table") >= 5  # the trend and the tiers also come as tables
-    assert "August 2007: no reviews this month" in html  # the gap in the line, in words
+    assert "August 2007: no reviews owed this month" in html  # the gap in the line, in words
 
 
 def test_a_script_in_a_partner_name_is_escaped_in_html() -> None:
@@ -216,7 +221,7 @@ def test_text_strips_control_characters_that_could_forge_lines() -> None:
 def test_a_month_without_reviews_says_so(render: Renderer) -> None:
     output = render(empty_measures(date(2008, 4, 1)))
 
-    assert "no reviews this month" in output.lower()
+    assert "no reviews owed this month" in output.lower()
     assert "Financial year 2008/09" in output or "financial year 2008/09" in output
 
 
