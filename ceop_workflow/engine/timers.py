@@ -140,7 +140,11 @@ def _check_every(key: str, body: dict[str, Any], checks: TimerChecks) -> None:
         _duration(f"{key}.overdue_after", body["overdue_after"], checks)
     if "overdue_notify" in body:
         checks.known_template(f"{key}.overdue_notify", body["overdue_notify"])
-    checks.known_roles(f"{key}.overdue_to", body.get("overdue_to", []))
+    overdue_to = body.get("overdue_to") or []
+    if not isinstance(overdue_to, list) or not all(isinstance(r, str) for r in overdue_to):
+        checks.problem(f"{key}.overdue_to", "must be a list of roles")
+    else:
+        checks.known_roles(f"{key}.overdue_to", overdue_to)
     # The overdue chase is all three keys or none: half of it would never send.
     chase = [k for k in ("overdue_after", "overdue_notify", "overdue_to") if k in body]
     if chase and len(chase) < 3:

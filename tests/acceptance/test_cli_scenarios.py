@@ -37,8 +37,14 @@ def scenario_copy(folder: Path, source: Path, replacements: list[tuple[str, str]
     return path
 
 
-def test_there_is_a_scenario_for_each_shipped_workflow() -> None:
-    definitions = {p.stem for p in WORKFLOWS.glob("*.toml")}
+def test_there_is_a_scenario_for_each_shipped_partnership_workflow() -> None:
+    # Scenarios walk partnerships; an initiative's workflow (subject = "initiative") is driven
+    # by `initiative` commands, which scenarios do not speak yet.
+    definitions = {
+        p.stem
+        for p in WORKFLOWS.glob("*.toml")
+        if 'subject = "initiative"' not in p.read_text(encoding="utf-8")
+    }
     assert {p.stem for p in SCENARIOS} == definitions
 
 
@@ -184,6 +190,7 @@ def test_the_workflows_folder_ignores_its_scenarios(folder: Path) -> None:
     assert (code, err) == (0, "")
     assert sorted(Path(d["file"]).name for d in json.loads(out)) == [
         "ambassador.toml",
+        "initiative.toml",
         "partnership.toml",
     ]
     assert (WORKFLOWS / "scenarios" / "partnership.toml").is_file()

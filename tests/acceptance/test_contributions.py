@@ -21,8 +21,9 @@ def test_contributions_are_refused_unless_the_partnership_was_running(tmp_path: 
 
     before = db_snapshot(url)
     code, out, err = run_cli_in(
-        tmp_path, "contribution", "add", lead, "--gbp", "50000", "--kind", "funding", now=GO_LIVE
-    )
+        tmp_path, "contribution", "add", lead, "--gbp", "50000", "--kind", "funding",
+        "--by", KEYWORKER, now=GO_LIVE,
+    )  # fmt: skip
     assert (code, out) == (3, "")
     assert err == (
         f"error: partnership {lead} is business_case and has never been running:"
@@ -32,19 +33,19 @@ def test_contributions_are_refused_unless_the_partnership_was_running(tmp_path: 
 
     live = _live_partnership(tmp_path, "Acme Mobile")  # active from 7 January 2008
     _ok(tmp_path, "2008-02-01T10:00:00+00:00", "contribution", "add", live, "--gbp", "1000",
-        "--kind", "in_kind")  # fmt: skip
+        "--kind", "in_kind", "--by", KEYWORKER)  # fmt: skip
     # Escalated is still running: money raised then counts.
     _ok(tmp_path, "2008-02-02T10:00:00+00:00", "fire", live, "escalate", "--actor", KEYWORKER)
     _ok(tmp_path, "2008-02-03T10:00:00+00:00", "contribution", "add", live, "--gbp", "2000",
-        "--kind", "funding")  # fmt: skip
+        "--kind", "funding", "--by", KEYWORKER)  # fmt: skip
     _ok(tmp_path, "2008-02-10T10:00:00+00:00", "fire", live, "terminate", "--actor", HEAD,
         "--data", "reason=could not be put right")  # fmt: skip
     # Ended: money received while it ran is still recorded; after it ended, refused.
     _ok(tmp_path, "2008-02-12T10:00:00+00:00", "contribution", "add", live, "--gbp", "500",
-        "--kind", "funding", "--on", "2008-02-09")  # fmt: skip
+        "--kind", "funding", "--on", "2008-02-09", "--by", KEYWORKER)  # fmt: skip
     code, _, err = run_cli_in(
         tmp_path, "contribution", "add", live, "--gbp", "500", "--kind", "funding",
-        "--on", "2008-02-11", now="2008-02-12T10:00:00+00:00",
+        "--on", "2008-02-11", "--by", KEYWORKER, now="2008-02-12T10:00:00+00:00",
     )  # fmt: skip
     assert code == 3
     assert f"partnership {live} is ended and was not running on 2008-02-11" in err

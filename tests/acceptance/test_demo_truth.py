@@ -195,6 +195,7 @@ def from_json_report(text: str) -> Figures:
                 data["stale_engagements"],
                 data["open_escalations"],
                 data["leads_waiting"],
+                data["failure_signs"],
             )
         ),
     )
@@ -218,7 +219,13 @@ def from_csv_report(text: str) -> Figures:
         ),
         attention=sum(
             int(rows[k])
-            for k in ("reviews_overdue", "stale_engagements", "open_escalations", "leads_waiting")
+            for k in (
+                "reviews_overdue",
+                "stale_engagements",
+                "open_escalations",
+                "leads_waiting",
+                "failure_signs",
+            )
         ),
     )
 

@@ -20,7 +20,7 @@ def test_a_bad_catch_up_policy_is_a_configuration_error(tmp_path: Path) -> None:
     result = run_cli(config, "status")
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
-        f"error: {config}: daemon.catch_up must be one of latest, each, got 'all'"
+        f"error: {config}: daemon.catch_up: must be 'latest' or 'each', got 'all'"
     ]
 
 

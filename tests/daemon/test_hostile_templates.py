@@ -3,6 +3,7 @@ message becomes a dead letter saying why; `notifications validate` reports it wi
 
 from __future__ import annotations
 
+import re
 import shutil
 import signal
 import time
@@ -83,7 +84,11 @@ def test_daemon_stops_on_sigterm_during_an_endless_render_and_dead_letters_it(
     assert message.status == "dead", daemon.log
     assert message.last_error is not None
     assert "escalation.txt line 1" in message.last_error
-    assert "rendering took longer than 2 s" in message.last_error
+    # Stopped by its time or its step budget, whichever the machine's speed reaches first.
+    assert re.search(
+        r"stopped: (rendering took longer than 2 s|the template takes too many steps)",
+        message.last_error,
+    )
 
 
 def test_validate_reports_an_endless_template_within_10_s(tmp_path: Path) -> None:
@@ -97,4 +102,6 @@ def test_validate_reports_an_endless_template_within_10_s(tmp_path: Path) -> Non
     assert run.returncode == 2, run.stderr
     [line] = run.stderr.splitlines()
     assert line.startswith("error: template 'escalation' (escalation.txt line 1)")
-    assert "stopped: rendering took longer than 2 s" in line
+    assert re.search(
+        r"stopped: (rendering took longer than 2 s|the template takes too many steps)", line
+    )

@@ -79,13 +79,16 @@ def test_a_broken_definition_is_not_loaded_and_a_fixed_one_is(
         assert "nothing loaded from" in daemon.log and "still running on" in daemon.log
 
         found = status(config)["workflows"]
-        assert (found["ok"], found["running"]) == (False, {"ambassador": 1, "partnership": 1})
+        assert (found["ok"], found["running"]) == (
+            False,
+            {"ambassador": 1, "initiative": 1, "partnership": 1},
+        )
         assert any("escalatd" in p and str(definition) in p for p in found["problems"])
         text = run_cli(config, "status").stdout
         # The dangling `escalated` is unreachable too: all of the file's problems at once.
         assert "workflows:       NOT LOADED, 2 problem(s)" in text
         assert "states.escalated: unreachable from the initial state 'lead'" in text
-        assert "still running ambassador v1, partnership v1" in text
+        assert "still running ambassador v1, initiative v1, partnership v1" in text
         assert "unknown state 'escalatd'" in text
         # Still at work: sweeps go on after the problem.
         sweeps = daemon.log.count("sweep at")
@@ -96,7 +99,7 @@ def test_a_broken_definition_is_not_loaded_and_a_fixed_one_is(
         wait_for(lambda: "loaded partnership v2" in daemon.log, TIMEOUT, "version 2 loaded")
         found = status(config)["workflows"]
         assert (found["ok"], found["problems"]) == (True, [])
-        assert found["running"] == {"ambassador": 1, "partnership": 2}
+        assert found["running"] == {"ambassador": 1, "initiative": 1, "partnership": 2}
         assert found["loaded"] == ["partnership v2"]
     assert "Traceback" not in daemon.log
 
@@ -133,6 +136,6 @@ def test_a_file_that_is_not_utf8_never_stops_daemon_once(
     assert found["workflows"]["problems"] == [
         f"{bad}: not UTF-8 text (byte 0); save the file as UTF-8"
     ]
-    assert found["workflows"]["running"] == {"ambassador": 1, "partnership": 1}
+    assert found["workflows"]["running"] == {"ambassador": 1, "initiative": 1, "partnership": 1}
     text = run_cli(config, "status").stdout
     assert "workflows:       NOT LOADED, 1 problem(s)" in text
