@@ -148,7 +148,9 @@ def place_many(session: Session, planned: Sequence[Planned], now: datetime) -> d
     statuses = dict.fromkeys(placed, PENDING)
     missing = [p.key for p in planned if p.key not in statuses]
     if missing:
-        statuses.update(connection.execute(_STATUSES, {"keys": missing}).tuples().all())
+        statuses.update(
+            (key, status) for key, status in connection.execute(_STATUSES, {"keys": missing})
+        )
     return statuses
 
 
