@@ -1,74 +1,108 @@
 """Settings: read once at the edge (CLI, daemon) into frozen objects passed down explicitly.
 
 Sources, later ones winning: built-in defaults, the TOML file, `CEOP_WORKFLOW_<SECTION>_<KEY>`
-environment variables. Every key is checked: an unknown key or a bad value is a `ConfigError`
-that names the file and the key.
+environment variables (every key, lists and [roles] included: see config_sources). Each
+section's dataclass is also its typed schema: pydantic checks types (no "60" for 60, no true
+for 1), allowed values and bounds. Every problem of a file and its environment is reported at
+once, one `ConfigError` line each naming the file (or the variable) and the key.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import fnmatch
+import ipaddress
 import os
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, get_type_hints
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from pydantic import AfterValidator, ConfigDict, Field, Strict, StringConstraints
+
+from ceop_workflow.config_sources import ENV_PREFIX as ENV_PREFIX
+from ceop_workflow.config_sources import Problems, environment, read_file, section
 from ceop_workflow.engine.registry import RELATIONAL_ROLES
 from ceop_workflow.errors import ConfigError
 
-ENV_PREFIX = "CEOP_WORKFLOW_"
 # The daemon's actor; it holds the relational role "system" and nothing else.
 SYSTEM_ACTOR = "system"
+CATCH_UP_POLICIES = ("latest", "each")
+# Sections are checked field by field (Strict) rather than in pydantic's strict mode, which
+# would only accept ready-made dataclass instances.
+_FORBID = ConfigDict(extra="forbid")
+
+Text = Annotated[str, Strict(), StringConstraints(max_length=2000)]
+NonEmpty = Annotated[str, Strict(), StringConstraints(min_length=1, max_length=2000)]
+Port = Annotated[int, Strict(), Field(ge=1, le=65_535)]
+Attempts = Annotated[int, Strict(), Field(ge=1, le=100)]
+# One second to one day: a longer sweep interval or retry delay is a typing mistake.
+Seconds = Annotated[int, Strict(), Field(ge=1, le=86_400)]
+
+
+def _networks(text: str) -> str:
+    """Every comma-separated entry an IP address or network."""
+    for entry in (e.strip() for e in text.split(",") if e.strip()):
+        try:
+            ipaddress.ip_network(entry, strict=False)
+        except ValueError:
+            raise ValueError(f"{entry!r} is not an IP address or network") from None
+    return text
+
+
+Networks = Annotated[str, Strict(), StringConstraints(max_length=2000), AfterValidator(_networks)]
+EnvName = Annotated[str, Strict(), StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
 
 
 @dataclass(frozen=True)
 class DatabaseSettings:
     """Where the store lives."""
 
-    url: str = "sqlite:///ceop-workflow.db"
+    __pydantic_config__ = _FORBID
+
+    url: NonEmpty = "sqlite:///ceop-workflow.db"
 
 
 @dataclass(frozen=True)
 class GeneralSettings:
     """Time zone and the admin-facing folders."""
 
-    timezone: str = "Europe/London"
-    workflows_dir: str = "workflows"
-    templates_dir: str = "notifications"
+    __pydantic_config__ = _FORBID
+
+    timezone: NonEmpty = "Europe/London"
+    workflows_dir: NonEmpty = "workflows"
+    templates_dir: NonEmpty = "notifications"
 
 
 @dataclass(frozen=True)
 class CommitteeSettings:
     """How the Partnership Committee decides."""
 
-    quorum: int = 1
+    __pydantic_config__ = _FORBID
+
+    quorum: Attempts = 1
 
 
 @dataclass(frozen=True)
 class EmailSettings:
     """How messages leave the outbox. The SMTP password is only ever read from the environment."""
 
-    transport: str = "maildir"
-    maildir: str = "outbox"
-    from_address: str = "partnerships@ceop.example"
-    smtp_host: str = "localhost"
-    smtp_port: int = 25
-    smtp_security: str = "none"
-    smtp_username: str = ""
-    smtp_password_env: str = "CEOP_WORKFLOW_SMTP_PASSWORD"
-    max_attempts: int = 5
-    retry_base_seconds: int = 60
+    __pydantic_config__ = _FORBID
+
+    transport: Literal["maildir", "smtp", "console"] = "maildir"
+    maildir: NonEmpty = "outbox"
+    from_address: NonEmpty = "partnerships@ceop.example"
+    smtp_host: NonEmpty = "localhost"
+    smtp_port: Port = 25
+    smtp_security: Literal["none", "starttls", "tls"] = "none"
+    smtp_username: Text = ""
+    smtp_password_env: EnvName = "CEOP_WORKFLOW_SMTP_PASSWORD"
+    max_attempts: Attempts = 5
+    retry_base_seconds: Seconds = 60
     # Recipients holding one of these roles get several reminders of a day as one digest.
-    digest_roles: tuple[str, ...] = ()
-
-
-CATCH_UP_POLICIES = ("latest", "each")
+    digest_roles: tuple[Annotated[str, Strict()], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -82,12 +116,14 @@ class DaemonSettings:
     at once instead of waiting `lease_seconds` for them to expire.
     """
 
-    sweep_interval_seconds: int = 60
-    batch_size: int = 100
-    lease_seconds: int = 300
-    catch_up: str = "latest"
-    max_attempts: int = 5
-    worker_id: str = ""
+    __pydantic_config__ = _FORBID
+
+    sweep_interval_seconds: Seconds = 60
+    batch_size: Annotated[int, Strict(), Field(ge=1, le=10_000)] = 100
+    lease_seconds: Seconds = 300
+    catch_up: Literal["latest", "each"] = "latest"
+    max_attempts: Attempts = 5
+    worker_id: Annotated[str, Strict(), StringConstraints(max_length=100)] = ""
 
 
 @dataclass(frozen=True)
@@ -95,24 +131,50 @@ class WebSettings:
     """The web application: where it listens, its public address, and how people sign in.
 
     `auth` is "local" (accounts made with `ceop-workflow user add`) or "header" (a reverse
-    proxy doing single sign-on sets `trusted_header`; it is believed only from the addresses in
-    `trusted_proxies`, comma-separated). The session secret is read from the environment
-    variable named by `session_secret_env`, never from this file.
+    proxy doing single sign-on sets `trusted_header`; it is believed only from the addresses or
+    networks in `trusted_proxies`, comma-separated). The session secret is read from the
+    environment variable named by `session_secret_env`, never from this file.
     """
 
-    host: str = "127.0.0.1"
-    port: int = 8000
-    base_url: str = "http://127.0.0.1:8000"
-    auth: str = "local"
-    trusted_header: str = "X-Remote-User"
-    trusted_proxies: str = "127.0.0.1"
-    session_secret_env: str = "CEOP_WORKFLOW_SESSION_SECRET"
-    session_max_age_seconds: int = 8 * 3600
+    __pydantic_config__ = _FORBID
+
+    host: NonEmpty = "127.0.0.1"
+    port: Port = 8000
+    base_url: Annotated[str, Strict(), StringConstraints(pattern=r"^https?://[^\s/]+")] = (
+        "http://127.0.0.1:8000"
+    )
+    auth: Literal["local", "header"] = "local"
+    trusted_header: Text = "X-Remote-User"
+    trusted_proxies: Networks = "127.0.0.1"
+    session_secret_env: EnvName = "CEOP_WORKFLOW_SESSION_SECRET"
+    # One minute to thirty days.
+    session_max_age_seconds: Annotated[int, Strict(), Field(ge=60, le=30 * 86_400)] = 8 * 3600
 
     @property
     def proxies(self) -> frozenset[str]:
-        """The addresses whose `trusted_header` is believed."""
+        """The entries of `trusted_proxies`: addresses or networks such as 10.0.0.0/8."""
         return frozenset(a.strip() for a in self.trusted_proxies.split(",") if a.strip())
+
+    def trusts(self, client: str | None) -> bool:
+        """Whether `trusted_header` is believed from `client` (an address, or None)."""
+        if not client:
+            return False
+        try:
+            address = ipaddress.ip_address(client)
+        except ValueError:  # a test client's name, a unix socket: only an exact entry trusts it
+            return client in self.proxies
+        return any(address in network for network in _networks_of(self.proxies))
+
+
+def _networks_of(entries: frozenset[str]) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    # Loading checked every entry; an object built in code may hold a host name: it trusts none.
+    networks = []
+    for entry in entries:
+        try:
+            networks.append(ipaddress.ip_network(entry, strict=False))
+        except ValueError:
+            continue
+    return networks
 
 
 @dataclass(frozen=True)
@@ -165,6 +227,10 @@ _SECTIONS: dict[str, type] = {
     "daemon": DaemonSettings,
     "web": WebSettings,
 }
+Roles = dict[
+    Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)],
+    list[Annotated[str, Strict(), StringConstraints(min_length=1, max_length=254)]],
+]
 
 
 def bundled_config() -> Path:
@@ -176,160 +242,76 @@ def bundled_config() -> Path:
 
 
 def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = None) -> Settings:
-    """Read settings from `path` (else ./config.toml, else the bundled one) and the environment."""
+    """Read settings from `path` (else ./config.toml, else the bundled one) and the environment.
+
+    Every problem is collected before one `ConfigError` lists them all.
+    """
     environ = os.environ if environ is None else environ
     if path is None:
         local = Path("config.toml")
         path = local if local.is_file() else bundled_config()
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: no such configuration file") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
     where = str(path)
-    unknown = set(raw) - set(_SECTIONS) - {"roles"} - _extra_sections()
-    if unknown:
-        raise ConfigError(
-            f"{where}: unknown section [{sorted(unknown)[0]}]; known: "
-            + ", ".join(sorted([*_SECTIONS, "roles", *_extra_sections()]))
+    raw = read_file(path)
+    problems = Problems(where)
+    for name in sorted(set(raw) - {*_SECTIONS, "roles"}):
+        problems.add(
+            f"[{name}]", f"unknown section; known: {', '.join(sorted([*_SECTIONS, 'roles']))}"
         )
+    tables = environment(raw, {**_SECTIONS, "roles": None}, environ, problems)
     sections: dict[str, Any] = {
-        name: _section(where, name, cls, raw.get(name, {}), environ)
-        for name, cls in _SECTIONS.items()
+        name: section(problems, name, cls, tables[name]) or cls() for name, cls in _SECTIONS.items()
     }
+    roles = section(problems, "roles", Roles, tables["roles"])
     settings = Settings(
         base_dir=path.resolve().parent,
         source=where,
-        roles=MappingProxyType(_roles(where, raw.get("roles", {}))),
+        roles=MappingProxyType({role: tuple(members) for role, members in (roles or {}).items()}),
         **sections,
     )
-    _check(settings)
+    # A section with problems stands in with its defaults, so that the rules relating one
+    # setting to another still run and one pass names every problem.
+    _check(settings, problems, roles_sound=roles is not None)
+    if problems:
+        raise ConfigError(problems.lines)
     return settings
 
 
-def _extra_sections() -> set[str]:
-    # Sections read by interfaces that are not part of the core settings yet (kept permissive
-    # so that a config written for a newer version does not break an older one's core).
-    return {"report"}
+def member_problem(member: str) -> str | None:
+    """What is wrong with one entry of a role in [roles], or None.
+
+    An entry is "*", "*@domain" or an address; matching is by pattern, so only the form is
+    checked here: no spaces, no control characters, an "@" unless it is "*".
+    """
+    if member == "*":
+        return None
+    if any(c.isspace() or not c.isprintable() for c in member) or member.count("@") != 1:
+        return f"{member!r} is not an address, '*@domain' or '*'"
+    return None
 
 
-def _section(where: str, name: str, cls: type, table: object, environ: Mapping[str, str]) -> object:
-    if not isinstance(table, dict):
-        raise ConfigError(f"{where}: [{name}] must be a table")
-    hints = get_type_hints(cls)
-    allowed = {f.name for f in dataclasses.fields(cls)}
-    for key in table:
-        if key not in allowed:
-            raise ConfigError(
-                f"{where}: unknown key {name}.{key}; known: {', '.join(sorted(allowed))}"
-            )
-    values: dict[str, Any] = {}
-    for key in sorted(allowed):
-        env_name = f"{ENV_PREFIX}{name}_{key}".upper()
-        if env_name in environ:
-            values[key] = _coerce(f"environment {env_name}", hints[key], environ[env_name])
-        elif key in table:
-            values[key] = _typed(f"{where}: {name}.{key}", hints[key], table[key])
-    return cls(**values)
-
-
-def _coerce(where: str, kind: type, text: str) -> object:
-    if kind == tuple[str, ...]:
-        return tuple(item.strip() for item in text.split(",") if item.strip())
-    if kind is int:
-        try:
-            return int(text)
-        except ValueError:
-            raise ConfigError(f"{where}: expected a whole number, got {text!r}") from None
-    return text
-
-
-def _typed(where: str, kind: type, value: object) -> object:
-    if kind == tuple[str, ...]:
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise ConfigError(f"{where}: expected a list of strings, got {value!r}")
-        return tuple(value)
-    if kind is int and (not isinstance(value, int) or isinstance(value, bool)):
-        raise ConfigError(f"{where}: expected a whole number, got {value!r}")
-    if kind is str and not isinstance(value, str):
-        raise ConfigError(f"{where}: expected a string, got {value!r}")
-    return value
-
-
-def _roles(where: str, table: object) -> dict[str, tuple[str, ...]]:
-    if not isinstance(table, dict):
-        raise ConfigError(f"{where}: [roles] must be a table of lists of email addresses")
-    roles: dict[str, tuple[str, ...]] = {}
-    for role, members in table.items():
-        if role in RELATIONAL_ROLES:
-            raise ConfigError(
-                f"{where}: roles.{role} follows from each partnership and cannot be configured"
-            )
-        if not isinstance(members, list) or not all(isinstance(m, str) for m in members):
-            raise ConfigError(f"{where}: roles.{role} must be a list of email addresses")
-        roles[role] = tuple(members)
-    return roles
-
-
-def _check(settings: Settings) -> None:
-    where = settings.source
+def _check(settings: Settings, problems: Problems, roles_sound: bool) -> None:
+    """The rules that relate one setting to another, or need more than a type."""
     try:
         settings.tz  # noqa: B018 - resolving the zone is the check
     except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(
-            f"{where}: general.timezone: unknown time zone {settings.general.timezone!r}"
-        ) from None
-    if settings.committee.quorum < 1:
-        raise ConfigError(f"{where}: committee.quorum must be at least 1")
-    if settings.committee.quorum > max(1, len(settings.members("committee"))):
-        raise ConfigError(
-            f"{where}: committee.quorum is {settings.committee.quorum} but roles.committee "
-            f"lists only {len(settings.members('committee'))} members"
+        problems.add("general.timezone", f"unknown time zone {settings.general.timezone!r}")
+    for role, members in settings.roles.items():
+        if role in RELATIONAL_ROLES:
+            problems.add(f"roles.{role}", "follows from each partnership and cannot be configured")
+        for index, member in enumerate(members):
+            if (problem := member_problem(member)) is not None:
+                problems.add(f"roles.{role}[{index}]", problem)
+    quorum, committee = settings.committee.quorum, settings.members("committee")
+    if roles_sound and quorum > max(1, len(committee)):
+        problems.add(
+            "committee.quorum",
+            f"is {quorum} but roles.committee lists only {len(committee)} members",
         )
-    if settings.email.transport not in {"maildir", "smtp", "console"}:
-        raise ConfigError(
-            f"{where}: email.transport must be maildir, smtp or console, "
-            f"got {settings.email.transport!r}"
-        )
-    if settings.email.smtp_security not in {"none", "starttls", "tls"}:
-        raise ConfigError(
-            f"{where}: email.smtp_security must be none, starttls or tls, "
-            f"got {settings.email.smtp_security!r}"
-        )
-    if settings.email.max_attempts < 1:
-        raise ConfigError(f"{where}: email.max_attempts must be at least 1")
+    known = {*settings.roles, "keyworker", "manager"}
     for role in settings.email.digest_roles:
-        if role not in settings.roles and role not in {"keyworker", "manager"}:
-            raise ConfigError(
-                f"{where}: email.digest_roles: unknown role {role!r}; known: "
-                + ", ".join(sorted({*settings.roles, "keyworker", "manager"}))
+        if roles_sound and role not in known:
+            problems.add(
+                "email.digest_roles", f"unknown role {role!r}; known: {', '.join(sorted(known))}"
             )
-    _check_daemon(where, settings.daemon)
-    _check_web(where, settings.web)
-    if not settings.database.url:
-        raise ConfigError(f"{where}: database.url must not be empty")
-
-
-def _check_daemon(where: str, daemon: DaemonSettings) -> None:
-    for key in ("sweep_interval_seconds", "batch_size", "lease_seconds", "max_attempts"):
-        if getattr(daemon, key) < 1:
-            raise ConfigError(f"{where}: daemon.{key} must be at least 1")
-    if daemon.catch_up not in CATCH_UP_POLICIES:
-        raise ConfigError(
-            f"{where}: daemon.catch_up must be one of {', '.join(CATCH_UP_POLICIES)}, "
-            f"got {daemon.catch_up!r}"
-        )
-
-
-def _check_web(where: str, web: WebSettings) -> None:
-    if web.auth not in {"local", "header"}:
-        raise ConfigError(f"{where}: web.auth must be local or header, got {web.auth!r}")
-    if not 1 <= web.port <= 65535:
-        raise ConfigError(f"{where}: web.port must be between 1 and 65535")
-    if not web.base_url.startswith(("http://", "https://")):
-        raise ConfigError(f"{where}: web.base_url must start with http:// or https://")
-    if web.auth == "header" and not web.trusted_header.strip():
-        raise ConfigError(f"{where}: web.trusted_header must name a header in header mode")
-    if web.session_max_age_seconds < 60:
-        raise ConfigError(f"{where}: web.session_max_age_seconds must be at least 60")
+    if settings.web.auth == "header" and not settings.web.trusted_header.strip():
+        problems.add("web.trusted_header", "must name a header in header mode")

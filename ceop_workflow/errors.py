@@ -9,6 +9,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 
+def printable(text: str) -> str:
+    """`text` with every unprintable character (newlines, lone surrogates) escaped, so that a
+    name from a file or a command line can neither forge a second line nor fail to print."""
+    return "".join(
+        c if c.isprintable() and not "\ud800" <= c <= "\udfff" else repr(c)[1:-1] for c in text
+    )
+
+
 class CeopWorkflowError(Exception):
     """Something ceop-workflow refuses to do, explained in one line."""
 
@@ -37,7 +45,14 @@ class NotFound(BadInput):
 
 
 class ConfigError(BadInput):
-    """A setting in config.toml or the environment is missing or has a bad value."""
+    """Settings in config.toml or the environment that are missing or have bad values.
+
+    Given one message or every problem found at once (one line each, like `DefinitionError`).
+    """
+
+    def __init__(self, problems: str | Sequence[str]) -> None:
+        self.problems = [problems] if isinstance(problems, str) else list(problems)
+        super().__init__("; ".join(self.problems))
 
 
 class DefinitionError(BadInput):

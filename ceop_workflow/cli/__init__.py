@@ -17,7 +17,7 @@ import click
 
 from ceop_workflow.cli.app import App, fail
 from ceop_workflow.cli.lazy import LazyCommand, LazyGroup
-from ceop_workflow.errors import CeopWorkflowError, DefinitionError
+from ceop_workflow.errors import CeopWorkflowError, ConfigError, DefinitionError, printable
 
 EXIT_OK, EXIT_INTERNAL, EXIT_USAGE = 0, 1, 2
 
@@ -119,9 +119,15 @@ def cli(ctx: click.Context, config_path: Path | None, now: str | None) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     """Run the command line and exit with a documented code; user errors print one line."""
+    args = sys.argv[1:] if argv is None else argv
+    for arg in args:
+        if any("\ud800" <= c <= "\udfff" for c in arg):
+            # Bytes that are not UTF-8 arrive as lone surrogates; no name or value may hold one.
+            fail(f"argument '{printable(arg)}' is not valid UTF-8 text")
+            sys.exit(EXIT_USAGE)
     try:
-        code = cli.main(args=argv, prog_name="ceop-workflow", standalone_mode=False)
-    except DefinitionError as exc:
+        code = cli.main(args=args, prog_name="ceop-workflow", standalone_mode=False)
+    except (DefinitionError, ConfigError) as exc:
         for problem in exc.problems:
             fail(problem)
         sys.exit(exc.exit_code)

@@ -15,12 +15,19 @@ import click
 
 from ceop_workflow.clock import Clock, FixedClock, SystemClock
 from ceop_workflow.config import Settings, load_settings
-from ceop_workflow.errors import BadInput
+from ceop_workflow.errors import BadInput, printable
 
 if TYPE_CHECKING:  # imported where used: `--help` and light commands need none of them
     from ceop_workflow.records import Records
     from ceop_workflow.service import Service
     from ceop_workflow.store.db import Database
+
+# Ids are 64-bit database integers: anything outside is refused as usage (exit 2) before the
+# database is asked, where it would overflow.
+ID = click.IntRange(1, 2**63 - 1)
+VERSION = click.IntRange(1, 1_000_000)
+# --now: a moment the calendar maths and every database can hold in any time zone.
+EARLIEST, LATEST = 1900, 9000
 
 
 @dataclass
@@ -45,6 +52,8 @@ class App:
             moment = datetime.fromisoformat(self.now)
         except ValueError:
             raise BadInput(f"--now: not an ISO 8601 time: {self.now!r}") from None
+        if not EARLIEST <= moment.year <= LATEST:
+            raise BadInput(f"--now: {self.now!r} is outside the years {EARLIEST}-{LATEST}")
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=self.settings.tz)
         return FixedClock(moment)
@@ -107,9 +116,23 @@ def table(rows: list[dict[str, Any]], columns: list[str]) -> str:
     return "\n".join(lines)
 
 
+def write_text(path: Path, text: str) -> None:
+    """Write a file the user named (making its folder); a path that cannot be written is bad
+    input, said in one line, not a crash."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise BadInput(f"{path}: cannot write: {exc.strerror or exc}") from None
+
+
 def fail(message: str) -> None:
-    """Print a one-line error to stderr."""
-    print(f"error: {message}", file=sys.stderr)
+    """Print a one-line error to stderr.
+
+    Control characters and lone surrogates (from names people typed, or file contents) are
+    escaped: a name can neither forge a second `error:` line nor make printing itself fail.
+    """
+    print(f"error: {printable(message)}", file=sys.stderr)
 
 
 def parse_pairs(pairs: tuple[str, ...], option: str) -> dict[str, list[str]]:

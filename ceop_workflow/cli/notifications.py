@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from ceop_workflow.cli.app import App, emit, pass_app, table
+from ceop_workflow.cli.app import ID, App, emit, pass_app, table
 from ceop_workflow.errors import DefinitionError
 
 PARTS = click.Choice(["all", "subject", "text", "html"])
@@ -34,7 +34,7 @@ def validate(app: App) -> None:
 
 @notifications.command()
 @click.argument("template")
-@click.option("--partnership", "partnership_id", type=int, metavar="ID", help="Whose data.")
+@click.option("--partnership", "partnership_id", type=ID, metavar="ID", help="Whose data.")
 @click.option("--part", type=PARTS, default="all", show_default=True, help="What to print.")
 @click.option("--json", "as_json", is_flag=True, help="Print recipients and context as JSON.")
 @pass_app
@@ -78,7 +78,7 @@ def _statuses() -> click.Choice[str]:
 
 @outbox.command("list")
 @click.option("--status", type=_statuses(), help="Only messages in this state.")
-@click.option("--limit", type=click.IntRange(1), default=50, show_default=True)
+@click.option("--limit", type=click.IntRange(1, 1_000_000), default=50, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @pass_app
 def list_(app: App, status: str | None, limit: int, as_json: bool) -> None:
@@ -110,7 +110,7 @@ def _first_and_more(recipients: list[str]) -> str:
 
 
 @outbox.command()
-@click.argument("outbox_id", metavar="ID", type=int)
+@click.argument("outbox_id", metavar="ID", type=ID)
 @pass_app
 def retry(app: App, outbox_id: int) -> None:
     """Put dead letter ID back in the queue, due now, with a fresh count of attempts."""

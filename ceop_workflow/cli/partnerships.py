@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from ceop_workflow.cli.app import App, emit, parse_pairs, pass_app, table
+from ceop_workflow.cli.app import ID, VERSION, App, emit, parse_pairs, pass_app, table
 from ceop_workflow.cli.workflows import FORMATS, draw
 from ceop_workflow.service import FireRequest
 
@@ -34,7 +34,7 @@ def partnership() -> None:
 
 
 @partnership.command("create")
-@click.argument("partner_id", type=int)
+@click.argument("partner_id", type=ID)
 @click.option("--workflow", required=True, help="Workflow name, e.g. partnership or ambassador.")
 @click.option("--keyworker", required=True, metavar="EMAIL", help="The partner's keyworker.")
 @click.option("--manager", metavar="EMAIL", help="The partnerships manager.")
@@ -47,7 +47,7 @@ def partnership_create(
 
 
 @partnership.command("show")
-@click.argument("partnership_id", type=int)
+@click.argument("partnership_id", type=ID)
 @click.option(
     "--diagram",
     "diagram",
@@ -93,7 +93,7 @@ def partnership_list(app: App, state: str | None, tier: str | None, as_json: boo
 
 
 @partnership.command("history")
-@click.argument("partnership_id", type=int)
+@click.argument("partnership_id", type=ID)
 @JSON
 @pass_app
 def partnership_history(app: App, partnership_id: int, as_json: bool) -> None:
@@ -112,7 +112,7 @@ def _history_lines(rows: list[dict[str, Any]]) -> list[str]:
 
 
 @click.command()
-@click.argument("partnership_id", type=int)
+@click.argument("partnership_id", type=ID)
 @click.argument("trigger")
 @click.option("--actor", required=True, metavar="EMAIL", help="Who fires the trigger.")
 @click.option("--role", help="The role acted in (default: the first of the actor's that may).")
@@ -121,7 +121,7 @@ def _history_lines(rows: list[dict[str, Any]]) -> list[str]:
 @click.option(
     "--if-version",
     "expected_version",
-    type=int,
+    type=VERSION,
     metavar="N",
     help="Refuse if the partnership is no longer at this version (someone else acted).",
 )
@@ -161,7 +161,7 @@ def fire(
 
 
 @click.command()
-@click.argument("partnership_id", type=int)
+@click.argument("partnership_id", type=ID)
 @JSON
 @pass_app
 def keyworker(app: App, partnership_id: int, as_json: bool) -> None:

@@ -6,7 +6,7 @@ from datetime import date
 
 import click
 
-from ceop_workflow.cli.app import App, emit, parse_pairs, pass_app
+from ceop_workflow.cli.app import ID, App, emit, parse_pairs, pass_app
 from ceop_workflow.cli.partnerships import JSON
 from ceop_workflow.errors import BadInput
 
@@ -17,7 +17,7 @@ def contact() -> None:
 
 
 @contact.command("log")
-@click.argument("partnership_id", type=int)
+@click.argument("partnership_id", type=ID)
 @click.option(
     "--kind", required=True, help="request, meeting, event, difficult_interaction or update."
 )
@@ -35,7 +35,7 @@ def review() -> None:
 
 
 @review.command("record")
-@click.argument("partnership_id", type=int)
+@click.argument("partnership_id", type=ID)
 @click.option("--kind", required=True, type=click.Choice(["monthly", "annual"]))
 @click.option("--by", required=True, metavar="EMAIL", help="Who reviewed.")
 @click.option(
@@ -74,7 +74,7 @@ def contribution() -> None:
 
 
 @contribution.command("add")
-@click.argument("partnership_id", type=int)
+@click.argument("partnership_id", type=ID)
 @click.option("--gbp", required=True, metavar="AMOUNT", help="Value in pounds, e.g. 25000.")
 @click.option("--kind", required=True, type=click.Choice(["funding", "in_kind"]))
 @click.option("--note", help="What it is.")

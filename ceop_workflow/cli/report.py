@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from ceop_workflow.cli.app import App, pass_app
+from ceop_workflow.cli.app import App, pass_app, write_text
 from ceop_workflow.errors import BadInput
 from ceop_workflow.reports.periods import months_back
 from ceop_workflow.reports.render import render_csv, render_html, render_json, render_text
@@ -36,7 +36,9 @@ def parse_month(text: str | None, today: date) -> date:
 @click.option(
     "--format", "fmt", type=click.Choice(list(RENDERERS)), default="text", show_default=True
 )
-@click.option("--output", type=click.Path(path_type=Path), help="Write to this file.")
+@click.option(
+    "--output", type=click.Path(path_type=Path, dir_okay=False), help="Write to this file."
+)
 @pass_app
 def monthly(app: App, month: str | None, fmt: str, output: Path | None) -> None:
     """Share of partnerships meeting all objectives, funding raised, and what needs attention."""
@@ -46,6 +48,5 @@ def monthly(app: App, month: str | None, fmt: str, output: Path | None) -> None:
     if output is None:
         click.echo(rendered, nl=not rendered.endswith("\n"))
         return
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(rendered, encoding="utf-8")
+    write_text(output, rendered)
     click.echo(f"wrote {output}")

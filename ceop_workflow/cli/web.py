@@ -17,7 +17,11 @@ def _accounts(app: App) -> Accounts:
 
 @click.command()
 @click.option("--host", help="Address to listen on (default: web.host in config.toml).")
-@click.option("--port", type=int, help="Port to listen on (default: web.port in config.toml).")
+@click.option(
+    "--port",
+    type=click.IntRange(1, 65535),
+    help="Port to listen on (default: web.port in config.toml).",
+)
 @pass_app
 def serve(app: App, host: str | None, port: int | None) -> None:
     """Run the web application and its JSON API (/api, OpenAPI at /api/openapi.json).

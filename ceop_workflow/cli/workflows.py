@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from ceop_workflow.cli.app import App, emit, parse_pairs, pass_app, table
+from ceop_workflow.cli.app import VERSION, App, emit, parse_pairs, pass_app, table, write_text
 from ceop_workflow.engine.definitions import Definition
 from ceop_workflow.engine.diagram import dot, mermaid
 from ceop_workflow.errors import DefinitionError
@@ -125,7 +125,7 @@ def test_(app: App, files: tuple[Path, ...], as_json: bool) -> None:
 
 @workflows.command()
 @click.argument("name")
-@click.option("--version", "version", type=int, help="A stored version (default: the newest).")
+@click.option("--version", "version", type=VERSION, help="A stored version (default: the newest).")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @pass_app
 def show(app: App, name: str, version: int | None, as_json: bool) -> None:
@@ -172,7 +172,7 @@ FORMATS = click.Choice(["mermaid", "dot", "svg"])
 
 @workflows.command()
 @click.argument("name")
-@click.option("--version", "version", type=int, help="A stored version (default: the newest).")
+@click.option("--version", "version", type=VERSION, help="A stored version (default: the newest).")
 @click.option("--format", "fmt", type=FORMATS, default="mermaid", show_default=True)
 @pass_app
 def diagram(app: App, name: str, version: int | None, fmt: str) -> None:
@@ -192,8 +192,8 @@ def draw(
 
 @workflows.command()
 @click.argument("name")
-@click.argument("old", type=int)
-@click.argument("new", type=int)
+@click.argument("old", type=VERSION)
+@click.argument("new", type=VERSION)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @pass_app
 def diff(app: App, name: str, old: int, new: int, as_json: bool) -> None:
@@ -214,7 +214,7 @@ def diff(app: App, name: str, old: int, new: int, as_json: bool) -> None:
 
 @workflows.command()
 @click.argument("name")
-@click.option("--to", "to_version", type=int, required=True, help="The version to move to.")
+@click.option("--to", "to_version", type=VERSION, required=True, help="The version to move to.")
 @click.option(
     "--map",
     "mapping",
@@ -253,3 +253,26 @@ def migrate(
     if dry_run:
         lines.append("dry run: nothing was changed")
     emit(result, as_json, "\n".join(lines))
+
+
+@workflows.command()
+@click.option(
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write the schema to this file instead of printing it.",
+)
+def schema(output: Path | None) -> None:
+    """The JSON Schema of a definition file, for editor completion and checking.
+
+    The loader checks the same shape (and more: names that refer to each other, the graph),
+    so a file the schema refuses never loads. See docs/workflows.md for editor set-up.
+    """
+    import json
+
+    from ceop_workflow.engine.schema import json_schema
+
+    text = json.dumps(json_schema(), indent=2, sort_keys=True)
+    if output is None:
+        click.echo(text)
+    else:
+        write_text(output, text + "\n")

@@ -55,6 +55,9 @@ _MONTH_NAMES = (
 _DURATION = re.compile(r"([0-9]{1,6})([hdw])")
 _DURATION_UNITS = {"h": "hours", "d": "days", "w": "weeks"}
 _DURATION_HINT = "expected a whole number and a unit h, d or w, e.g. '14d', '2w', '36h'"
+# Ten years: longer is a typing mistake, and dates built from it would overflow.
+MAX_DURATION = timedelta(weeks=522)
+MAX_DURATION_TEXT = "522w (ten years)"
 
 
 def parse_duration(text: str) -> timedelta:
@@ -68,7 +71,10 @@ def parse_duration(text: str) -> timedelta:
     if match is None:
         raise BadInput(f"bad duration {text!r}: {_DURATION_HINT}")
     number, unit = match.groups()
-    return timedelta(**{_DURATION_UNITS[unit]: int(number)})
+    length = timedelta(**{_DURATION_UNITS[unit]: int(number)})
+    if length > MAX_DURATION:
+        raise BadInput(f"bad duration {text!r}: at most {MAX_DURATION_TEXT}")
+    return length
 
 
 def local_instant(day: date, at: time, tz: ZoneInfo) -> datetime:

@@ -1,151 +1,102 @@
 """Workflow definitions: TOML file → dict → strict check → frozen dataclasses.
 
-The schema is documented in docs/workflows.md. The validator reports every problem of a file
-at once, each naming the file and the key path, and never lets a string become code.
+The schema is documented in docs/workflows.md and published as JSON Schema (engine.schema).
+The check has two passes over the same dict: the typed schema (every key's type and form) and
+the rules the schema cannot express (names that refer to each other, roles, the graph, what an
+action needs). Every problem of a file is reported at once, each naming the file and the key
+path; a file that is not UTF-8, too large or nested too deeply is one such problem, never a
+crash. A string never becomes code.
 """
 
 from __future__ import annotations
 
-import hashlib
-import re
 import tomllib
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
 from pathlib import Path
-from types import MappingProxyType
 from typing import Any
 
-from ceop_workflow.engine.fields import FIELD_TYPES
-from ceop_workflow.engine.registry import RELATIONAL_ROLES, Registry
-from ceop_workflow.engine.timers import TimerChecks, TimerDef, check_timer
-from ceop_workflow.errors import DefinitionError
+from ceop_workflow.engine.definition_rules import Checker
+from ceop_workflow.engine.definition_types import (
+    SET_TIER,
+    Definition,
+    NotifyDef,
+    StateDef,
+    TransitionDef,
+    Vocabulary,
+    content_hash,
+)
+from ceop_workflow.engine.schema import shape_problems
+from ceop_workflow.errors import DefinitionError, printable
 
-NAME = re.compile(r"^[a-z][a-z0-9_]*$")
-SUBJECTS = ("organisation", "individual")
+# The types live in engine.definition_types and the rules in engine.definition_rules; this
+# module reads files and is where the rest of the code imports all three from.
+__all__ = [
+    "SET_TIER",
+    "Definition",
+    "NotifyDef",
+    "StateDef",
+    "TransitionDef",
+    "Vocabulary",
+    "check",
+    "content_hash",
+    "load_file",
+    "load_folder",
+    "parse",
+]
 
-WORKFLOW_KEYS = {"name", "version", "initial", "description", "subject"}
-STATE_KEYS = {"description", "terminal", "timers"}
-TRANSITION_KEYS = {
-    "trigger", "source", "dest", "roles", "requires", "optional", "guards", "actions",
-    "vote", "notify", "description",
-}  # fmt: skip
-NOTIFY_KEYS = {"template", "to"}
-# The action that sets a level of commitment: the states after it are a running partnership's.
-SET_TIER = "set_tier"
-
-
-@dataclass(frozen=True)
-class NotifyDef:
-    """An email to send when a transition happens."""
-
-    template: str
-    to: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class StateDef:
-    """A state, and the duties that run while a partnership is in it."""
-
-    name: str
-    description: str
-    terminal: bool
-    timers: tuple[TimerDef, ...]
-
-
-@dataclass(frozen=True)
-class TransitionDef:
-    """One trigger from one or more states, with who may fire it and what it needs."""
-
-    trigger: str
-    sources: tuple[str, ...]
-    dest: str
-    roles: tuple[str, ...]
-    requires: Mapping[str, str]
-    optional: Mapping[str, str]
-    guards: tuple[str, ...]
-    actions: tuple[str, ...]
-    # A vote: each firing records the actor's vote; the state changes at the committee quorum.
-    vote: bool
-    notify: tuple[NotifyDef, ...]
-    description: str
-
-
-@dataclass(frozen=True)
-class Definition:
-    """One version of a workflow, checked and ready to build a machine from."""
-
-    name: str
-    version: int
-    initial: str
-    description: str
-    subject: str
-    states: Mapping[str, StateDef]
-    transitions: tuple[TransitionDef, ...]
-    source: str
-    content_hash: str
-    origin: str
-
-    @property
-    def triggers(self) -> frozenset[str]:
-        """Every trigger name of the workflow."""
-        return frozenset(t.trigger for t in self.transitions)
-
-    @property
-    def running_states(self) -> frozenset[str]:
-        """States of a running partnership: not final, and only reached once a level of
-        commitment was set (`set_tier`) — where reviews are recorded and partnerships counted."""
-        frontier = [t.dest for t in self.transitions if SET_TIER in t.actions]
-        reached: set[str] = set()
-        while frontier:
-            state = frontier.pop()
-            if state in reached or self.states[state].terminal:
-                continue
-            reached.add(state)
-            frontier.extend(t.dest for t in self.transitions_from(state))
-        return frozenset(reached)
-
-    def transitions_from(self, state: str) -> list[TransitionDef]:
-        """The transitions that may fire from `state`, in definition order."""
-        return [t for t in self.transitions if state in t.sources]
-
-    def transition(self, trigger: str, state: str) -> TransitionDef | None:
-        """The transition `trigger` from `state`, if there is one."""
-        return next((t for t in self.transitions_from(state) if t.trigger == trigger), None)
-
-
-@dataclass(frozen=True)
-class Vocabulary:
-    """The names a definition may use besides its own states and triggers."""
-
-    registry: Registry
-    roles: frozenset[str] | None = None
-    templates: frozenset[str] | None = None
-
-
-def content_hash(source: str) -> str:
-    """The SHA-256 of a definition's text, to notice a change made without a new version."""
-    return hashlib.sha256(source.encode("utf-8")).hexdigest()
+# A definition is a page or two of TOML; anything far larger is a mistake, not a workflow.
+MAX_SOURCE_BYTES = 1024 * 1024
 
 
 def load_file(path: Path, vocabulary: Vocabulary) -> Definition:
     """Read, check and freeze one definition file; `DefinitionError` lists all its problems."""
     try:
-        source = path.read_text(encoding="utf-8")
+        if path.stat().st_size > MAX_SOURCE_BYTES:
+            raise DefinitionError([f"{path}: larger than {MAX_SOURCE_BYTES} bytes"])
+        data = path.read_bytes()
     except OSError as exc:
         raise DefinitionError([f"{path}: cannot read: {exc.strerror}"]) from None
+    try:
+        source = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise DefinitionError(
+            [f"{path}: not UTF-8 text (byte {exc.start}); save the file as UTF-8"]
+        ) from None
     return parse(source, str(path), vocabulary)
 
 
 def parse(source: str, origin: str, vocabulary: Vocabulary) -> Definition:
     """Check and freeze a definition given as TOML text; `origin` names it in messages."""
+    if len(source) > MAX_SOURCE_BYTES:
+        raise DefinitionError([f"{origin}: larger than {MAX_SOURCE_BYTES} bytes"])
     try:
         raw = tomllib.loads(source)
     except tomllib.TOMLDecodeError as exc:
         raise DefinitionError([f"{origin}: not valid TOML: {exc}"]) from None
-    checker = _Checker(origin, vocabulary)
-    definition = checker.check(raw, source)
-    if checker.problems or definition is None:
-        raise DefinitionError(checker.problems)
+    except ValueError:  # int() refuses a number of more than 4,300 digits
+        raise DefinitionError([f"{origin}: not valid TOML: a number is far too long"]) from None
+    except RecursionError:
+        raise DefinitionError([f"{origin}: not valid TOML: nested too deeply"]) from None
+    return check(raw, source, origin, vocabulary)
+
+
+def check(raw: dict[str, Any], source: str, origin: str, vocabulary: Vocabulary) -> Definition:
+    """Check and freeze a definition already read from TOML (`source` is its text)."""
+    shape = shape_problems(raw)
+    checker = Checker(origin, vocabulary)
+    try:
+        definition = checker.check(raw, source)
+    except (TypeError, ValueError, KeyError, AttributeError):
+        # The rules assume the shape; on a file whose shape is wrong they report what they
+        # can. On a sound shape a failure here is a bug and must show as one.
+        if not shape:
+            raise
+        definition = None
+    problems = checker.problems + [
+        f"{origin}: {key}: {message}" for key, message in shape if not checker.covers(key)
+    ]
+    if problems or definition is None:
+        # A key may hold any character: each problem stays one line wherever it is shown.
+        raise DefinitionError([printable(p) for p in problems])
     return definition
 
 
@@ -169,258 +120,3 @@ def load_folder(folder: Path, vocabulary: Vocabulary) -> list[Definition]:
     if problems:
         raise DefinitionError(problems)
     return definitions
-
-
-def _path(key: str, child: str) -> str:
-    """`key.child`, or `child` at the top of the file."""
-    return f"{key}.{child}" if key else child
-
-
-class _Checker:
-    """Collects every problem of one file instead of stopping at the first."""
-
-    def __init__(self, origin: str, vocabulary: Vocabulary) -> None:
-        self.origin = origin
-        self.vocabulary = vocabulary
-        self.problems: list[str] = []
-        self.raw_timers: dict[str, object] = {}
-
-    def problem(self, key: str, message: str) -> None:
-        self.problems.append(f"{self.origin}: {key}: {message}")
-
-    def keys(self, key: str, table: object, allowed: set[str], required: Iterable[str]) -> bool:
-        if not isinstance(table, dict):
-            self.problem(key, "must be a table")
-            return False
-        for unknown in sorted(set(table) - allowed):
-            self.problem(_path(key, unknown), f"unknown key; allowed: {', '.join(sorted(allowed))}")
-        for needed in required:
-            if needed not in table:
-                self.problem(_path(key, needed), "is required")
-        return True
-
-    def names(self, key: str, value: object) -> tuple[str, ...]:
-        items = [value] if isinstance(value, str) else value
-        if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
-            self.problem(key, "must be a name or a list of names")
-            return ()
-        return tuple(items)
-
-    def check(self, raw: dict[str, Any], source: str) -> Definition | None:
-        self.keys("", raw, {"workflow", "states", "transitions"}, ["workflow", "states"])
-        head = raw.get("workflow", {})
-        if not self.keys("workflow", head, WORKFLOW_KEYS, ["name", "version", "initial"]):
-            return None
-        name, version = head.get("name"), head.get("version")
-        if not isinstance(name, str) or not NAME.match(name):
-            self.problem("workflow.name", "must be lower_case letters, digits and underscores")
-        if not isinstance(version, int) or isinstance(version, bool) or version < 1:
-            self.problem("workflow.version", "must be a whole number of at least 1")
-        subject = head.get("subject", "organisation")
-        if subject not in SUBJECTS:
-            self.problem("workflow.subject", f"must be one of {', '.join(SUBJECTS)}")
-        states = self.states(raw.get("states", {}))
-        transitions = self.transitions(raw.get("transitions", []), states)
-        initial = head.get("initial")
-        if initial not in states:
-            self.problem("workflow.initial", f"unknown state {initial!r}")
-        self.timers(states, transitions)
-        self.shape(states, transitions, initial)
-        if self.problems:
-            return None
-        return Definition(
-            name=str(name),
-            version=int(str(version)),
-            initial=str(initial),
-            description=str(head.get("description", "")),
-            subject=str(subject),
-            states=MappingProxyType(states),
-            transitions=tuple(transitions),
-            source=source,
-            content_hash=content_hash(source),
-            origin=self.origin,
-        )
-
-    def states(self, table: object) -> dict[str, StateDef]:
-        states: dict[str, StateDef] = {}
-        if not isinstance(table, dict) or not table:
-            self.problem("states", "must be a table with at least one state")
-            return states
-        for state, body in table.items():
-            key = f"states.{state}"
-            if not NAME.match(state):
-                self.problem(key, "a state name must be lower_case letters, digits and underscores")
-            if not self.keys(key, body, STATE_KEYS, []):
-                continue
-            terminal = body.get("terminal", False)
-            if not isinstance(terminal, bool):
-                self.problem(f"{key}.terminal", "must be true or false")
-            states[state] = StateDef(state, str(body.get("description", "")), terminal is True, ())
-            self.raw_timers[state] = body.get("timers", [])
-        return states
-
-    def transitions(self, items: object, states: Mapping[str, StateDef]) -> list[TransitionDef]:
-        if not isinstance(items, list):
-            self.problem("transitions", "must be an array of tables ([[transitions]])")
-            return []
-        result: list[TransitionDef] = []
-        seen: dict[tuple[str, str], int] = {}
-        for index, body in enumerate(items):
-            key = f"transitions[{index}]"
-            if not self.keys(key, body, TRANSITION_KEYS, ["trigger", "source", "dest", "roles"]):
-                continue
-            transition = self.transition(key, body, states)
-            if transition is None:
-                continue
-            for source in transition.sources:
-                earlier = seen.setdefault((transition.trigger, source), index)
-                if earlier != index:
-                    self.problem(
-                        f"{key}.trigger",
-                        f"duplicate trigger {transition.trigger!r} from state {source!r} "
-                        f"(also transitions[{earlier}])",
-                    )
-            result.append(transition)
-        return result
-
-    def transition(
-        self, key: str, body: dict[str, Any], states: Mapping[str, StateDef]
-    ) -> TransitionDef | None:
-        trigger = body.get("trigger")
-        if not isinstance(trigger, str) or not NAME.match(trigger):
-            self.problem(f"{key}.trigger", "must be lower_case letters, digits and underscores")
-            return None
-        sources = self.names(f"{key}.source", body.get("source"))
-        if not sources and isinstance(body.get("source"), list):
-            self.problem(f"{key}.source", "name at least one state")
-        for source in sources:
-            if source not in states:
-                self.problem(f"{key}.source", f"unknown state {source!r}")
-        dest = body.get("dest")
-        if dest not in states:
-            self.problem(f"{key}.dest", f"unknown state {dest!r}")
-        roles = self.names(f"{key}.roles", body.get("roles"))
-        if not roles:
-            self.problem(f"{key}.roles", "name at least one role")
-        self.known_roles(f"{key}.roles", roles)
-        guards = self.names(f"{key}.guards", body.get("guards", []))
-        for guard in guards:
-            if guard not in self.vocabulary.registry.guards:
-                self.unknown(f"{key}.guards", "guard", guard, self.vocabulary.registry.guards)
-        actions = self.names(f"{key}.actions", body.get("actions", []))
-        for action in actions:
-            if action not in self.vocabulary.registry.actions:
-                self.unknown(f"{key}.actions", "action", action, self.vocabulary.registry.actions)
-        vote = body.get("vote", False)
-        if not isinstance(vote, bool):
-            self.problem(f"{key}.vote", "must be true or false")
-        return TransitionDef(
-            trigger=trigger,
-            sources=sources,
-            dest=str(dest),
-            roles=roles,
-            requires=self.fields(f"{key}.requires", body.get("requires", {})),
-            optional=self.fields(f"{key}.optional", body.get("optional", {})),
-            guards=guards,
-            actions=actions,
-            vote=vote is True,
-            notify=self.notifications(f"{key}.notify", body.get("notify", [])),
-            description=str(body.get("description", "")),
-        )
-
-    def unknown(self, key: str, what: str, name: str, known: Iterable[str]) -> None:
-        self.problem(key, f"unknown {what} {name!r}; known: {', '.join(sorted(known))}")
-
-    def known_roles(self, key: str, roles: Iterable[str]) -> None:
-        known = self.vocabulary.roles
-        if known is None:
-            return
-        for role in roles:
-            if role not in known and role not in RELATIONAL_ROLES:
-                self.unknown(key, "role", role, known | RELATIONAL_ROLES)
-
-    def known_template(self, key: str, template: object) -> None:
-        if not isinstance(template, str) or not template:
-            self.problem(key, "must name a template")
-        elif self.vocabulary.templates is not None and template not in self.vocabulary.templates:
-            self.unknown(key, "template", template, self.vocabulary.templates)
-
-    def fields(self, key: str, table: object) -> Mapping[str, str]:
-        if not isinstance(table, dict):
-            self.problem(key, "must be a table of field = type")
-            return {}
-        for field_name, kind in table.items():
-            if kind not in FIELD_TYPES:
-                self.problem(
-                    f"{key}.{field_name}",
-                    f"unknown type {kind!r}; types: {', '.join(sorted(FIELD_TYPES))}",
-                )
-        return MappingProxyType({k: str(v) for k, v in table.items()})
-
-    def notifications(self, key: str, items: object) -> tuple[NotifyDef, ...]:
-        if not isinstance(items, list):
-            self.problem(key, "must be an array of tables")
-            return ()
-        result = []
-        for index, body in enumerate(items):
-            item_key = f"{key}[{index}]"
-            if not self.keys(item_key, body, NOTIFY_KEYS, ["template", "to"]):
-                continue
-            self.known_template(f"{item_key}.template", body.get("template"))
-            to = self.names(f"{item_key}.to", body.get("to"))
-            self.known_roles(f"{item_key}.to", to)
-            result.append(NotifyDef(str(body.get("template")), to))
-        return tuple(result)
-
-    def timers(self, states: dict[str, StateDef], transitions: list[TransitionDef]) -> None:
-        # Timers are checked once states and transitions are known, since they name both.
-        for state, items in self.raw_timers.items():
-            key = f"states.{state}.timers"
-            if not isinstance(items, list):
-                self.problem(key, "must be an array of tables")
-                continue
-            checks = TimerChecks(
-                problem=self.problem,
-                known_template=self.known_template,
-                known_roles=self.known_roles,
-                system_triggers=frozenset(
-                    t.trigger for t in transitions if state in t.sources and "system" in t.roles
-                ),
-            )
-            timers = [check_timer(f"{key}[{i}]", body, checks) for i, body in enumerate(items)]
-            names = [t.name for t in timers if t is not None]
-            for name in {n for n in names if names.count(n) > 1}:
-                self.problem(key, f"two timers are named {name!r}")
-            states[state] = replace(states[state], timers=tuple(t for t in timers if t))
-
-    def shape(
-        self, states: Mapping[str, StateDef], transitions: list[TransitionDef], initial: object
-    ) -> None:
-        outgoing: dict[str, list[str]] = {s: [] for s in states}
-        for t in transitions:
-            for source in t.sources:
-                if source in outgoing:
-                    outgoing[source].append(t.dest)
-        for state, body in states.items():
-            if body.terminal and outgoing[state]:
-                self.problem(f"states.{state}.terminal", "a terminal state has transitions out")
-            if not body.terminal and not outgoing[state]:
-                self.problem(
-                    f"states.{state}",
-                    "no transition leaves this state; add one or mark it terminal = true",
-                )
-        if initial in states:
-            self.reachable(states, outgoing, str(initial))
-
-    def reachable(
-        self, states: Mapping[str, StateDef], outgoing: Mapping[str, list[str]], initial: str
-    ) -> None:
-        reached, frontier = {initial}, [initial]
-        while frontier:
-            for dest in outgoing[frontier.pop()]:
-                if dest in states and dest not in reached:
-                    reached.add(dest)
-                    frontier.append(dest)
-        for state in states:
-            if state not in reached:
-                self.problem(f"states.{state}", f"unreachable from the initial state {initial!r}")

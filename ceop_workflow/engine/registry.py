@@ -31,6 +31,9 @@ class Registry:
 
     guards: dict[str, Guard] = field(default_factory=dict)
     actions: dict[str, Action] = field(default_factory=dict)
+    # The data each action reads without fail, as field = type: a transition that runs the
+    # action must require it (checked when a definition is validated, not when it fires).
+    needs: dict[str, Mapping[str, str]] = field(default_factory=dict)
 
     def guard(self, name: str) -> Callable[[Guard], Guard]:
         """Decorator: register a guard under `name`."""
@@ -41,18 +44,21 @@ class Registry:
 
         return register
 
-    def action(self, name: str) -> Callable[[Action], Action]:
-        """Decorator: register an action under `name`."""
+    def action(
+        self, name: str, needs: Mapping[str, str] | None = None
+    ) -> Callable[[Action], Action]:
+        """Decorator: register an action under `name`, with the data it `needs`."""
 
         def register(fn: Action) -> Action:
             self.actions[name] = fn
+            self.needs[name] = dict(needs or {})
             return fn
 
         return register
 
     def with_entry_points(self) -> Registry:
         """A copy that also holds guards and actions installed by other packages."""
-        extended = Registry(dict(self.guards), dict(self.actions))
+        extended = Registry(dict(self.guards), dict(self.actions), dict(self.needs))
         _load(extended.guards, "ceop_workflow.guards")
         _load(extended.actions, "ceop_workflow.actions")
         return extended

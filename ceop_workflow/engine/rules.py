@@ -110,7 +110,7 @@ def contractor_cleared(ctx: FireContext) -> str | None:
     )
 
 
-@action("record_business_case")
+@action("record_business_case", needs={"title": "text"})
 def record_business_case(ctx: FireContext) -> None:
     """Keep the Brief Business Case and turn its objectives into the partnership's objectives."""
     ctx.effect(
@@ -136,7 +136,7 @@ def record_decision(ctx: FireContext) -> None:
     )
 
 
-@action("set_tier")
+@action("set_tier", needs={"tier": "tier", "start": "date"})
 def set_tier(ctx: FireContext) -> None:
     """Record the level of commitment and its term on the partnership."""
     ctx.effect(

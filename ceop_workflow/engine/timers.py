@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
-from ceop_workflow.engine.cadence import parse_duration
+from ceop_workflow.engine.cadence import MAX_DURATION_TEXT, parse_duration
 from ceop_workflow.engine.tiers import Tier
 from ceop_workflow.errors import BadInput
 
@@ -55,6 +55,8 @@ class TimerChecks:
     known_template: Callable[[str, object], None]
     known_roles: Callable[[str, Iterable[str]], None]
     system_triggers: frozenset[str]
+    # The tiers a partnership on this workflow can hold: an idle limit must cover each.
+    tiers: frozenset[str] = frozenset(t.value for t in Tier)
 
 
 def check_timer(key: str, body: object, checks: TimerChecks) -> TimerDef | None:
@@ -114,7 +116,11 @@ def _duration(key: str, value: object, checks: TimerChecks) -> None:
     try:
         parse_duration(value)  # type: ignore[arg-type]  # a non-string is refused in there
     except BadInput:
-        checks.problem(key, f"must be a duration such as '14d', '2w' or '36h', got {value!r}")
+        checks.problem(
+            key,
+            f"must be a duration such as '14d', '2w' or '36h' of at most {MAX_DURATION_TEXT}, "
+            f"got {value!r}",
+        )
 
 
 def _check_every(key: str, body: dict[str, Any], checks: TimerChecks) -> None:
@@ -132,6 +138,13 @@ def _check_every(key: str, body: dict[str, Any], checks: TimerChecks) -> None:
     if "overdue_notify" in body:
         checks.known_template(f"{key}.overdue_notify", body["overdue_notify"])
     checks.known_roles(f"{key}.overdue_to", body.get("overdue_to", []))
+    # The overdue chase is all three keys or none: half of it would never send.
+    chase = [k for k in ("overdue_after", "overdue_notify", "overdue_to") if k in body]
+    if chase and len(chase) < 3:
+        missing = sorted({"overdue_after", "overdue_notify", "overdue_to"} - set(chase))
+        checks.problem(
+            f"{key}.{missing[0]}", "overdue_after, overdue_notify and overdue_to go together"
+        )
     if body.get("completed_by", "monthly") not in REVIEW_KINDS:
         checks.problem(f"{key}.completed_by", f"must be one of {', '.join(REVIEW_KINDS)}")
 
@@ -149,6 +162,12 @@ def _check_idle(key: str, body: dict[str, Any], checks: TimerChecks) -> None:
             if tier not in {t.value for t in Tier} | {"default"}:
                 checks.problem(f"{key}.after.{tier}", "unknown tier")
             _duration(f"{key}.after.{tier}", value, checks)
+        uncovered = sorted(checks.tiers - set(after))
+        if "default" not in after and uncovered:
+            # Without a limit for its tier, a partnership's idle check would never run.
+            checks.problem(
+                f"{key}.after", f"no limit for {', '.join(uncovered)}; add them or a default"
+            )
     else:
         _duration(f"{key}.after", after, checks)
     if "then_after" in body:

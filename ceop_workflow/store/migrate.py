@@ -23,9 +23,10 @@ def _config() -> Config:
 def upgrade(database: Database) -> tuple[str | None, str]:
     """Bring the schema to the newest revision; returns (revision before, revision after)."""
     config = _config()
-    with database.engine.connect() as connection:
+    # A database that cannot be reached is exit 4 here as for every other command.
+    with database._guard(), database.engine.connect() as connection:
         before = MigrationContext.configure(connection).get_current_revision()
-    with database.engine.begin() as connection:
+    with database._guard(), database.engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
     return before, head_revision()

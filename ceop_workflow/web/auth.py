@@ -129,7 +129,7 @@ def principal_of(
     if web.auth == "header":
         client = request.client.host if request.client else ""
         email = request.headers.get(web.trusted_header, "").strip().lower()
-        if client not in web.proxies or not email:
+        if not web.trusts(client) or not email:
             return None
         account = accounts.find(email)
         return Principal(email, account.roles if account else frozenset())

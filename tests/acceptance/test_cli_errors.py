@@ -201,7 +201,7 @@ def test_a_bad_config_names_the_key(workdir: Path, db_url: str) -> None:
             workdir, "partner", "add", "Acme", env={"CEOP_WORKFLOW_GENERAL_TIMEZONE": "X/Y"}
         ),
         2,
-        r"config\.toml: general\.timezone: unknown time zone 'X/Y'",
+        r"environment CEOP_WORKFLOW_GENERAL_TIMEZONE: unknown time zone 'X/Y'",
     )
     assert db_snapshot(db_url) == before
 

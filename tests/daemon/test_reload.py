@@ -114,3 +114,25 @@ def test_sighup_looks_at_the_folder_at_once(
         assert "SIGHUP: looking at the workflows folder" in daemon.log
         assert status(config)["workflows"]["running"]["partnership"] == 2
         assert daemon.process.poll() is None
+
+
+def test_a_file_that_is_not_utf8_never_stops_daemon_once(
+    tmp_path: Path, make_world: Callable[[Path, datetime], World]
+) -> None:
+    # Cron's `daemon --once` used to exit 1 before sweeping on such a file (issue 14).
+    config, _, _ = _setup(tmp_path, make_world, 60)
+    bad = config.parent / "workflows" / "broken.toml"
+    bad.write_bytes("[workflow]\nname = 'café'\n".encode("utf-16"))
+    result = run_cli(config, "daemon", "--once")
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    assert f"workflow definition not loaded: {bad}: not UTF-8 text (byte 0)" in result.stderr
+    found = status(config)
+    assert found["last_sweep"] is not None
+    assert found["workflows"]["ok"] is False
+    assert found["workflows"]["problems"] == [
+        f"{bad}: not UTF-8 text (byte 0); save the file as UTF-8"
+    ]
+    assert found["workflows"]["running"] == {"ambassador": 1, "partnership": 1}
+    text = run_cli(config, "status").stdout
+    assert "workflows:       NOT LOADED, 1 problem(s)" in text

@@ -50,8 +50,8 @@ def test_an_empty_file_takes_the_defaults(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("[database]\nuri = 'x'\n", "unknown key database.uri; known: url"),
-        ("[databse]\nurl = 'x'\n", "unknown section [databse]; known: committee, daemon"),
+        ("[database]\nuri = 'x'\n", "database.uri: unknown key; known: url"),
+        ("[databse]\nurl = 'x'\n", "[databse]: unknown section; known: committee, daemon"),
         ("[committee]\nquorum = 'two'\n", "committee.quorum: expected a whole number, got 'two'"),
         ("[committee]\nquorum = true\n", "committee.quorum: expected a whole number, got True"),
         ("[general]\ntimezone = 1\n", "general.timezone: expected a string, got 1"),
@@ -59,16 +59,19 @@ def test_an_empty_file_takes_the_defaults(tmp_path: Path) -> None:
             "[general]\ntimezone = 'Mars/Olympus'\n",
             "general.timezone: unknown time zone 'Mars/Olympus'",
         ),
-        ("[committee]\nquorum = 0\n", "committee.quorum must be at least 1"),
+        ("[committee]\nquorum = 0\n", "committee.quorum: must be at least 1, got 0"),
         (
             "[committee]\nquorum = 3\n[roles]\ncommittee = ['a@x.org', 'b@x.org']\n",
-            "committee.quorum is 3 but roles.committee lists only 2 members",
+            "committee.quorum: is 3 but roles.committee lists only 2 members",
         ),
-        ("[roles]\nkeyworker = ['a@x.org']\n", "roles.keyworker follows from each partnership"),
-        ("[roles]\nstaff = 'a@x.org'\n", "roles.staff must be a list of email addresses"),
-        ("[email]\ntransport = 'pigeon'\n", "email.transport must be maildir, smtp or console"),
-        ("[database]\nurl = ''\n", "database.url must not be empty"),
-        ("database = 'x'\n", "[database] must be a table"),
+        ("[roles]\nkeyworker = ['a@x.org']\n", "roles.keyworker: follows from each partnership"),
+        ("[roles]\nstaff = 'a@x.org'\n", "roles.staff: expected a list of strings, got 'a@x.org'"),
+        (
+            "[email]\ntransport = 'pigeon'\n",
+            "email.transport: must be 'maildir', 'smtp' or 'console', got 'pigeon'",
+        ),
+        ("[database]\nurl = ''\n", "database.url: must not be empty"),
+        ("database = 'x'\n", "[database]: must be a table"),
         ("[database\n", "not valid TOML"),
     ],
 )
@@ -109,7 +112,11 @@ def test_the_environment_overrides_the_file(tmp_path: Path) -> None:
             "two",
             "environment CEOP_WORKFLOW_COMMITTEE_QUORUM: expected a whole number, got 'two'",
         ),
-        ("CEOP_WORKFLOW_GENERAL_TIMEZONE", "Nowhere/Town", "general.timezone: unknown time zone"),
+        (
+            "CEOP_WORKFLOW_GENERAL_TIMEZONE",
+            "Nowhere/Town",
+            "environment CEOP_WORKFLOW_GENERAL_TIMEZONE: unknown time zone",
+        ),
     ],
 )
 def test_a_bad_environment_value_names_the_variable_or_key(

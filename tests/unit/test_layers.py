@@ -5,7 +5,7 @@ never one above it):
 
     foundation (errors, clock)
     < engine (pure: no I/O)
-    < settings (config)
+    < settings (config, config_sources)
     < store (SQLAlchemy models, the database, migrations)
     < use cases and adapters (service, queries, records, catalog, emails, ...; notify,
       scheduling, reports)
@@ -39,7 +39,7 @@ ROOT = Path(__file__).resolve().parents[2] / PACKAGE
 LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
     ("foundation", frozenset({"errors", "clock"})),
     ("engine", frozenset({"engine"})),
-    ("settings", frozenset({"config"})),
+    ("settings", frozenset({"config", "config_sources"})),
     ("store", frozenset({"store"})),
     (
         "use cases and adapters",

@@ -26,9 +26,9 @@ def test_links_go_where_the_reader_acts() -> None:
 @pytest.mark.parametrize(
     ("key", "value", "message"),
     [
-        ("AUTH", "magic", "web.auth must be local or header"),
-        ("PORT", "70000", "web.port"),
-        ("BASE_URL", "ftp://x", "web.base_url"),
+        ("AUTH", "magic", "CEOP_WORKFLOW_WEB_AUTH: must be 'local' or 'header'"),
+        ("PORT", "70000", "CEOP_WORKFLOW_WEB_PORT: must be at most 65535"),
+        ("BASE_URL", "ftp://x", "CEOP_WORKFLOW_WEB_BASE_URL: not of the form"),
     ],
 )
 def test_web_settings_are_checked(key: str, value: str, message: str) -> None:
