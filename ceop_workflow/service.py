@@ -11,9 +11,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import bindparam, func, insert, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session, joinedload
-from sqlalchemy.orm.attributes import flag_modified
 
 from ceop_workflow.catalog import Catalog
 from ceop_workflow.clock import Clock
@@ -33,10 +32,10 @@ from ceop_workflow.engine.machine import Outcome
 from ceop_workflow.engine.rules import DEFAULT_REGISTRY
 from ceop_workflow.errors import BadInput, Conflict, NotFound, NotPermitted, Refused
 from ceop_workflow.queries import Queries
+from ceop_workflow.store import firing
 from ceop_workflow.store.db import Database
 from ceop_workflow.store.models import (
     AuditEntry,
-    Base,
     BusinessCase,
     CommitteeDecision,
     Objective,
@@ -54,9 +53,6 @@ _LOCK = (
     .with_for_update(of=Partnership)
 )
 
-
-# The audit row is written as a plain INSERT: nothing reads it back in the transaction.
-_AUDIT = insert(Base.metadata.tables[AuditEntry.__tablename__])
 _LATEST_CASE = (
     select(BusinessCase)
     .where(BusinessCase.partnership_id == bindparam("id"))
@@ -340,34 +336,40 @@ class Service(Queries):
             self._refuse_second_decision(actor, ctx.round_decisions)
         if transition.vote:
             self._add_decision(session, p, actor, request.trigger, values)
-        self._apply(session, p, ctx)
+        changes = self._apply(session, p, ctx)
         if outcome.moved:
-            p.state = outcome.dest
-            p.state_entered_at = _later_than(p.state_entered_at, now)
+            changes["state"] = outcome.dest
+            changes["state_entered_at"] = _later_than(p.state_entered_at, now)
         # Every firing bumps the version, a vote short of the quorum too: whoever saw the
         # partnership before it must be refused by --if-version (a vote changes the round).
-        flag_modified(p, "state")
-        audit_data = to_json(values)
-        if outcome.votes is not None:
-            audit_data |= {"votes": outcome.votes, "quorum": ctx.quorum}
-        session.execute(
-            _AUDIT,
-            {
-                "partnership_id": p.id,
-                "at": now,
-                "actor": actor,
-                "role": role,
-                "trigger": request.trigger,
-                "source": outcome.source,
-                "dest": outcome.dest,
-                "workflow_version": p.workflow_version,
-                "comment": request.comment,
-                "data": audit_data,
-            },
-        )
-        for listener in self.listeners:
-            listener.transitioned(session, p, machine.definition, outcome, ctx)
-        session.flush()
+        firing.write_partnership(session, p, changes)
+        try:
+            audit_data = to_json(values)
+            if outcome.votes is not None:
+                audit_data |= {"votes": outcome.votes, "quorum": ctx.quorum}
+            firing.append_audit(
+                session,
+                {
+                    "partnership_id": p.id,
+                    "at": now,
+                    "actor": actor,
+                    "role": role,
+                    "trigger": request.trigger,
+                    "source": outcome.source,
+                    "dest": outcome.dest,
+                    "workflow_version": p.workflow_version,
+                    "comment": request.comment,
+                    "data": audit_data,
+                },
+            )
+            for listener in self.listeners:
+                listener.transitioned(session, p, machine.definition, outcome, ctx)
+            session.flush()
+        except BaseException:
+            # The row was written past the ORM: if a savepoint around this firing is rolled
+            # back, the object must be read again rather than stay ahead of the database.
+            session.expire(p)
+            raise
         return {
             "id": p.id,
             "trigger": request.trigger,
@@ -455,12 +457,17 @@ class Service(Queries):
             )
         )
 
-    def _apply(self, session: Session, p: Partnership, ctx: FireContext) -> None:
+    def _apply(self, session: Session, p: Partnership, ctx: FireContext) -> dict[str, Any]:
+        """Apply the effects; the partnership's own columns are returned, to be written."""
         now = self.clock.now()
+        changes: dict[str, Any] = {}
         for effect in ctx.effects:
             if effect.kind == "partnership":
                 for name, value in effect.fields.items():
-                    setattr(p, name, value)
+                    if name in firing.PARTNERSHIPS.c and name != "version":
+                        changes[name] = value
+                    else:  # not a column: as before, an attribute of the object alone
+                        setattr(p, name, value)
             elif effect.kind == "decision":
                 self._add_decision(
                     session,
@@ -484,3 +491,4 @@ class Service(Queries):
                         known.add(name)
             else:
                 raise ValueError(f"no way to apply an effect of kind {effect.kind!r}")
+        return changes

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from ceop_workflow.engine.cadence import financial_year_label
@@ -42,11 +42,18 @@ def partnership_context(p: Partnership) -> dict[str, Any]:
     }
 
 
+# Built once: every transition that sends a notice reads it.
+_LATEST_CASE = (
+    select(BusinessCase)
+    .where(BusinessCase.partnership_id == bindparam("partnership_id"))
+    .order_by(BusinessCase.id.desc())
+    .limit(1)
+)
+
+
 def latest_business_case(session: Session, p: Partnership) -> BusinessCase | None:
     """The newest Brief Business Case of the partnership, if any."""
-    return session.scalars(
-        select(BusinessCase).filter_by(partnership_id=p.id).order_by(BusinessCase.id.desc())
-    ).first()
+    return session.scalars(_LATEST_CASE, {"partnership_id": p.id}).first()
 
 
 def business_case_context(

@@ -50,18 +50,30 @@ def start_timers(
     """
     facts = facts_of(p)
     anchor = annual_anchor(p, tz)
-    placed = 0
+    # Keyed by the period or the date: a row cancelled when the state was left comes back.
+    # All of them in one statement; a period already reminded or reviewed is stepped past.
+    keyed: list[tuple[TimerDef, Planned]] = []
     fresh: list[Planned] = []
     for timer in timers:
         if timer.kind == "every":
-            placed += place_every(session, facts, timer, anchor, now, now, tz) is not None
+            keyed.append((timer, every_row(facts, timer, anchor, now, tz)))
         elif timer.kind in ("before", "past"):
             # Keyed by the date: a notice cancelled when the state was left comes back.
-            for planned in entry_rows(facts, timer, now, tz, anchor):
-                placed += rows.place(session, planned, now) == rows.PENDING
+            keyed += [(timer, planned) for planned in entry_rows(facts, timer, now, tz, anchor)]
         else:
             # Keyed by this stay's start, so new: one statement for all of them.
             fresh += entry_rows(facts, timer, now, tz, anchor)
+    statuses = rows.place_many(session, [planned for _, planned in keyed], now)
+    placed = 0
+    for timer, planned in keyed:
+        if statuses[planned.key] == rows.PENDING:
+            placed += 1
+        elif timer.kind == "every":
+            after = planned.due_at
+            held = _place_next(
+                session, facts, timer, anchor, after, now, tz, _MAX_SKIPPED_PERIODS - 1
+            )
+            placed += held is not None
     rows.insert_many(session, fresh, now)
     return placed + len(fresh)
 
@@ -80,7 +92,20 @@ def place_every(
     A period whose reminder was already sent or whose review was already recorded is skipped,
     so leaving a state and coming back never reminds twice about one period.
     """
-    for _ in range(_MAX_SKIPPED_PERIODS):
+    return _place_next(session, facts, timer, anchor, after, now, tz, _MAX_SKIPPED_PERIODS)
+
+
+def _place_next(
+    session: Session,
+    facts: Facts,
+    timer: TimerDef,
+    anchor: date | None,
+    after: datetime,
+    now: datetime,
+    tz: ZoneInfo,
+    tries: int,
+) -> Planned | None:
+    for _ in range(tries):
         planned = every_row(facts, timer, anchor, after, tz)
         if rows.place(session, planned, now) == rows.PENDING:
             return planned

@@ -16,14 +16,14 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import Connection, Table, bindparam, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from ceop_workflow.engine.schedule import Planned
-from ceop_workflow.store.models import Timer
+from ceop_workflow.store.models import Base, Timer
 
-TIMERS = Timer.__table__
+TIMERS: Table = Base.metadata.tables[Timer.__tablename__]
 PENDING, DONE, COMPLETED, CANCELLED, FAILED = (
     "pending",
     "done",
@@ -48,18 +48,79 @@ def _values(planned: Planned, now: datetime) -> dict[str, Any]:
     }
 
 
-def _insert(session: Session) -> Any:
-    dialect = session.get_bind().dialect.name
-    module = postgresql if dialect == "postgresql" else sqlite
-    # The Core table, not the mapped class: the ORM's bulk path costs more than the insert.
-    return module.insert(TIMERS).on_conflict_do_nothing(index_elements=["idempotency_key"])
+# Statements of the hot path (every firing that enters or leaves a state with timers), built
+# once per dialect on the Core table: building one costs more than running it on SQLite, and
+# the ORM's bulk and update paths cost more than the statements themselves.
+_DIALECTS = {"postgresql": postgresql, "sqlite": sqlite}
+
+
+def _inserts() -> dict[str, Any]:
+    # A row whose key exists already is left as it is.
+    return {
+        name: module.insert(TIMERS).on_conflict_do_nothing(index_elements=["idempotency_key"])
+        for name, module in _DIALECTS.items()
+    }
+
+
+def _placings() -> dict[str, Any]:
+    # A cancelled row comes back to life with the new due time; any other existing row is left
+    # (and on PostgreSQL locked, as the conflict locks it). RETURNING names the rows that are
+    # pending because of this statement: new or revived.
+    statements = {}
+    for name, module in _DIALECTS.items():
+        statement = module.insert(TIMERS)
+        excluded = statement.excluded
+        statements[name] = statement.on_conflict_do_update(
+            index_elements=["idempotency_key"],
+            set_={
+                "status": PENDING,
+                "due_at": excluded.due_at,
+                "anchor_at": excluded.anchor_at,
+                "payload": excluded.payload,
+                "claimed_by": None,
+                "claimed_until": None,
+                "done_at": None,
+            },
+            where=TIMERS.c.status == CANCELLED,
+        ).returning(TIMERS.c.idempotency_key)
+    return statements
+
+
+_INSERTS = _inserts()
+_PLACINGS = _placings()
+_STATUSES = select(TIMERS.c.idempotency_key, TIMERS.c.status).where(
+    TIMERS.c.idempotency_key.in_(bindparam("keys", expanding=True))
+)
+
+
+def _cancelling(names: bool, kinds: bool) -> Any:
+    statement = update(TIMERS).where(
+        TIMERS.c.partnership_id == bindparam("b_partnership_id"), TIMERS.c.status == PENDING
+    )
+    if names:
+        statement = statement.where(TIMERS.c.name.in_(bindparam("b_names", expanding=True)))
+    if kinds:
+        statement = statement.where(TIMERS.c.kind.in_(bindparam("b_kinds", expanding=True)))
+    return statement.values(
+        status=CANCELLED, done_at=bindparam("b_now"), claimed_by=None, claimed_until=None
+    )
+
+
+_CANCELS = {(n, k): _cancelling(n, k) for n in (False, True) for k in (False, True)}
+
+
+def _connection(session: Session) -> Connection:
+    # Rows the ORM holds back go first, as session.execute's autoflush would do.
+    session.flush()
+    return session.connection()
 
 
 def insert_many(session: Session, rows: Iterable[Planned], now: datetime) -> None:
     """Add rows in one statement; a row whose key exists already is left as it is."""
     values = [_values(p, now) for p in rows]
     if values:
-        session.execute(_insert(session), values)
+        connection = _connection(session)
+        connection.execute(_INSERTS[connection.dialect.name], values)
 
 
 def place(session: Session, planned: Planned, now: datetime) -> str:
@@ -69,26 +130,28 @@ def place(session: Session, planned: Planned, now: datetime) -> str:
     time (a state left and re-entered in the same period); a done or completed one is left, and
     its status tells the caller to plan the following period instead.
     """
+    return place_many(session, [planned], now)[planned.key]
+
+
+def place_many(session: Session, planned: Sequence[Planned], now: datetime) -> dict[str, str]:
+    """`place` for several rows at once (one INSERT); the status each key now has."""
+    if not planned:
+        return {}
+    # One row per key: an upsert may not touch a row twice (the later ones are pending anyway).
+    planned = list({p.key: p for p in reversed(planned)}.values())[::-1]
+    connection = _connection(session)
     # RETURNING, not rowcount: on PostgreSQL the insert's rowcount is -1 (SQLAlchemy adds an
     # implicit RETURNING), which read as "added" and never brought a cancelled row back.
-    added = session.execute(
-        _insert(session).values(**_values(planned, now)).returning(TIMERS.c.id)
-    ).first()
-    if added is not None:
-        return PENDING
-    existing = session.scalars(
-        select(Timer).filter_by(idempotency_key=planned.key).with_for_update()
-    ).one()
-    if existing.status == CANCELLED:
-        existing.status = PENDING
-        existing.due_at = planned.due_at
-        existing.anchor_at = planned.anchor_at
-        existing.payload = dict(planned.payload)
-        existing.claimed_by = None
-        existing.claimed_until = None
-        existing.done_at = None
-        return PENDING
-    return existing.status
+    placed = connection.execute(
+        _PLACINGS[connection.dialect.name], [_values(p, now) for p in planned]
+    ).scalars()
+    statuses = dict.fromkeys(placed, PENDING)
+    missing = [p.key for p in planned if p.key not in statuses]
+    if missing:
+        statuses.update(
+            (key, status) for key, status in connection.execute(_STATUSES, {"keys": missing})
+        )
+    return statuses
 
 
 def cancel_pending(
@@ -99,15 +162,13 @@ def cancel_pending(
     kinds: Sequence[str] | None = None,
 ) -> int:
     """Cancel the partnership's pending rows (optionally of some timers and kinds)."""
-    statement = update(Timer).where(Timer.partnership_id == partnership_id, Timer.status == PENDING)
+    params: dict[str, Any] = {"b_partnership_id": partnership_id, "b_now": now}
     if names is not None:
-        statement = statement.where(Timer.name.in_(list(names)))
+        params["b_names"] = list(names)
     if kinds is not None:
-        statement = statement.where(Timer.kind.in_(list(kinds)))
-    result = session.execute(
-        statement.values(status=CANCELLED, done_at=now, claimed_by=None, claimed_until=None),
-        execution_options={"synchronize_session": False},
-    )
+        params["b_kinds"] = list(kinds)
+    statement = _CANCELS[names is not None, kinds is not None]
+    result = _connection(session).execute(statement, params)
     return int(getattr(result, "rowcount", 0) or 0)
 
 
