@@ -28,6 +28,7 @@ AXE_SCRIPT = AXE_FOLDER / "node_modules" / "axe-core" / "axe.min.js"
 # The impacts that fail a page. "moderate" and "minor" are reported by axe but do not fail.
 FAILING_IMPACTS = frozenset({"serious", "critical"})
 
+
 def _install() -> None:
     """`npm ci` in tests/axe once, whichever worker gets there first."""
     if AXE_SCRIPT.is_file():
