@@ -19,6 +19,7 @@ from ceop_workflow.links import path_for
 from ceop_workflow.records import Records
 from ceop_workflow.service import Service
 from ceop_workflow.throttle import SigninThrottle
+from ceop_workflow.web import presenting
 from ceop_workflow.web.auth import (
     Principal,
     Sessions,
@@ -68,6 +69,7 @@ class Web:
         self.sessions = Sessions(secret, self.settings.web)
         self.throttle = SigninThrottle(service.db, service.clock)
         self.templates = templates_environment()
+        presenting.install(self.templates, self.settings.tz)
 
     # -- acting as the signed-in person ------------------------------------------------------
 

@@ -24,18 +24,7 @@ router = APIRouter(include_in_schema=False)
 # The role that may open /admin (docs/web.md, "Who may do what").
 ADMIN_ROLE = "admin"
 PartnershipId = Annotated[int, Path(ge=1, le=2_147_483_647)]
-_STATUS_ORDER = {"overdue": 0, "due": 1, "stale": 2}
 REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'"
-
-
-@router.get("/")
-def my_partnerships(request: Request) -> Response:
-    """A keyworker's partnerships, what is overdue, due or stale first."""
-    web = web_of(request)
-    me = web.require(request)
-    mine = web.worklist_for(me).mine(me.email)
-    mine.sort(key=lambda p: min((_STATUS_ORDER[d.status] for d in p["duties"]), default=9))
-    return web.render(request, "mine.html", {"mine": mine})
 
 
 @router.get("/partnerships")

@@ -48,6 +48,7 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
                 "accounts",
                 "catalog",
                 "emails",
+                "home",
                 "links",
                 "migration",
                 "queries",
