@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
@@ -22,7 +22,14 @@ from ceop_workflow.engine.tiers import tier_label
 from ceop_workflow.links import path_for
 from ceop_workflow.reports.measures import MonthlyMeasures, OverdueReview, StaleEngagement
 from ceop_workflow.service import Service
-from ceop_workflow.store.models import BusinessCase, CommitteeDecision, Partnership
+from ceop_workflow.store.models import (
+    AuditEntry,
+    BusinessCase,
+    CommitteeDecision,
+    Contact,
+    Partnership,
+    Review,
+)
 from ceop_workflow.worklist import Duty, Worklist
 
 COMMITTEE_ROLE = "committee"
@@ -285,3 +292,19 @@ class HomePages:
         today = self.service.clock.now().astimezone(self.service.settings.tz).date()
         measures = self.service.measures(today.replace(day=1))
         return HeadHome(measures, team_load(measures))
+
+    def report_months(self) -> tuple[date, ...]:
+        """The months (first days) anything happened in, and the current one, newest first.
+
+        So the report's month picker offers the months that have data, however long ago (the
+        demo's 2007/08), and not only the last year of the calendar.
+        """
+        tz = self.service.settings.tz
+        now = self.service.clock.now().astimezone(tz)
+        months = {date(now.year, now.month, 1)}
+        with self.service.db.reading() as session:
+            for column in (AuditEntry.at, Review.at, Contact.at):
+                for moment in session.scalars(select(column).distinct()):
+                    local = moment.astimezone(tz)
+                    months.add(date(local.year, local.month, 1))
+        return tuple(sorted(months, reverse=True))

@@ -14,7 +14,7 @@ from starlette.responses import HTMLResponse, Response
 from ceop_workflow.engine.diagram_svg import svg
 from ceop_workflow.engine.tiers import Tier
 from ceop_workflow.errors import BadInput
-from ceop_workflow.reports.periods import months_back
+from ceop_workflow.home import HomePages
 from ceop_workflow.reports.render import render_html
 from ceop_workflow.web.context import web_of
 from ceop_workflow.web.diagram import steps
@@ -98,12 +98,12 @@ def committee(request: Request, done: str = "") -> Response:
 
 @router.get("/report")
 def report(request: Request) -> Response:
-    """Choose a month of the monthly report (the last complete month first)."""
+    """Choose a month of the monthly report among those with data (the last complete first)."""
     web = web_of(request)
-    web.require(request)
-    today = web.service.clock.now().astimezone(web.settings.tz).date()
-    months = list(reversed(months_back(today.replace(day=1), 13)))
-    return web.render(request, "report.html", {"months": months, "chosen": months[1]})
+    me = web.require(request)
+    months = list(HomePages(web.service_for(me)).report_months())
+    chosen = months[1] if len(months) > 1 else months[0]
+    return web.render(request, "report.html", {"months": months, "chosen": chosen})
 
 
 @router.get("/report/monthly")
@@ -119,7 +119,10 @@ def monthly_report(
     measures = web.service_for(me).measures(date(year, number, 1))
     # The report carries its own inline styles; this header (kept by SecurityHeaders) lets
     # them apply and still forbids scripts and network loads.
-    return HTMLResponse(render_html(measures), headers={"content-security-policy": REPORT_CSP})
+    back = [("Home", "/"), ("Choose another month", "/report")]
+    return HTMLResponse(
+        render_html(measures, back), headers={"content-security-policy": REPORT_CSP}
+    )
 
 
 @router.get("/admin")

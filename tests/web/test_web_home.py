@@ -14,7 +14,7 @@ def test_keyworker_home_puts_the_due_review_first_with_its_form_one_click_away(
     page = client.get("/").text
     assert "My partnerships" in page
     todo = page[page.index("To do, overdue first") : page.index("Your running partnerships")]
-    assert "DUE</strong> monthly review" in todo
+    assert "DUE</strong> <strong>Monthly review</strong>" in todo
     assert f'href="/partnerships/{site.active_id}/review?kind=monthly"' in todo
     assert "Record a monthly review" in todo
     # Neither the committee's nor the head's section: the keyworker holds neither role.
