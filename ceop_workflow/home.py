@@ -21,6 +21,7 @@ from ceop_workflow.engine.definitions import Definition, TransitionDef
 from ceop_workflow.engine.tiers import tier_label
 from ceop_workflow.links import path_for
 from ceop_workflow.reports.measures import MonthlyMeasures, OverdueReview, StaleEngagement
+from ceop_workflow.reports.periods import months_back
 from ceop_workflow.service import Service
 from ceop_workflow.store.models import (
     AuditEntry,
@@ -36,6 +37,7 @@ COMMITTEE_ROLE = "committee"
 HEAD_ROLE = "head_of_partnerships"
 _URGENCY = {"overdue": 0, "case": 1, "due": 2, "stale": 3}
 RECENT_DECISIONS = 10
+RECENT_MONTHS = 13
 
 
 @dataclass(frozen=True)
@@ -294,14 +296,14 @@ class HomePages:
         return HeadHome(measures, team_load(measures))
 
     def report_months(self) -> tuple[date, ...]:
-        """The months (first days) anything happened in, and the current one, newest first.
+        """The last 13 months and every month anything happened in, newest first.
 
         So the report's month picker offers the months that have data, however long ago (the
         demo's 2007/08), and not only the last year of the calendar.
         """
         tz = self.service.settings.tz
         now = self.service.clock.now().astimezone(tz)
-        months = {date(now.year, now.month, 1)}
+        months = set(months_back(date(now.year, now.month, 1), RECENT_MONTHS))
         with self.service.db.reading() as session:
             for column in (AuditEntry.at, Review.at, Contact.at):
                 for moment in session.scalars(select(column).distinct()):

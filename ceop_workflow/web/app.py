@@ -14,7 +14,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from ceop_workflow.accounts import Accounts
 from ceop_workflow.config import Settings
 from ceop_workflow.service import Service
-from ceop_workflow.web import adoption, api, errors, home, pages, records, signin
+from ceop_workflow.web import adoption, api, errors, home, pages, partners, records, signin
 from ceop_workflow.web.context import Web
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -91,6 +91,7 @@ def create_app(service: Service, accounts: Accounts, secret: str) -> FastAPI:
     app.include_router(signin.router)
     app.include_router(home.router)
     app.include_router(pages.router)
+    app.include_router(partners.router)
     app.include_router(records.router)
     app.include_router(api.router)
     app.include_router(adoption.router)

@@ -19,11 +19,21 @@ from ceop_workflow.reports.render import render_html
 from ceop_workflow.web.context import web_of
 from ceop_workflow.web.diagram import steps
 from ceop_workflow.web.forms import fields_for
+from ceop_workflow.web.listing import field, link, paginate, sort_rows
 
 router = APIRouter(include_in_schema=False)
 # The role that may open /admin (docs/web.md, "Who may do what").
 ADMIN_ROLE = "admin"
 PartnershipId = Annotated[int, Path(ge=1, le=2_147_483_647)]
+# The book's columns: the row's field to sort by, and the heading.
+BOOK_COLUMNS = (
+    ("id", "#"),
+    ("partner", "Partner"),
+    ("state", "State"),
+    ("tier_label", "Tier"),
+    ("keyworker", "Keyworker"),
+)
+SORTABLE = "^(" + "|".join(name for name, _ in BOOK_COLUMNS) + ")$"
 REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'"
 
 
@@ -33,29 +43,39 @@ def book(
     state: Annotated[str, Query(max_length=100)] = "",
     tier: Annotated[str, Query(max_length=100)] = "",
     q: Annotated[str, Query(max_length=200)] = "",
+    sort: Annotated[str, Query(pattern=SORTABLE)] = "id",
+    order: Annotated[str, Query(pattern="^(asc|desc)$")] = "asc",
+    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
 ) -> Response:
-    """The book of partnerships, filtered by state and tier, searched by partner name."""
+    """The book of partnerships: filtered by state and tier, searched by partner name, sorted
+    by any column either way, a page at a time."""
     web = web_of(request)
     me = web.require(request)
     service = web.service_for(me)
     rows = service.list(state=state or None, tier=tier or None)
     if q.strip():
-        rows = [r for r in rows if q.strip().lower() in r["partner"].lower()]
+        rows = [r for r in rows if q.strip().lower() in field(r, "partner").lower()]
     states = sorted(
         {
             s
             for v in service.workflow_versions()
-            for s in service.definition(v["name"], v["version"]).states
+            for s in service.definition(field(v, "name"), field(v, "version")).states
         }
     )
+    params = {"q": q, "state": state, "tier": tier, "sort": sort, "order": order}
     return web.render(
         request,
         "book.html",
         {
-            "rows": rows,
+            "page": paginate(sort_rows(rows, sort, order == "desc"), page),
+            "params": params,
+            "link": lambda **changes: link("/partnerships", params, **changes),
+            "columns": BOOK_COLUMNS,
             "state": state,
             "tier": tier,
             "q": q,
+            "sort": sort,
+            "order": order,
             "states": states,
             "tiers": [(t.value, t.label) for t in Tier],
         },
@@ -98,11 +118,12 @@ def committee(request: Request, done: str = "") -> Response:
 
 @router.get("/report")
 def report(request: Request) -> Response:
-    """Choose a month of the monthly report among those with data (the last complete first)."""
+    """Choose a month of the monthly report: the last 13 and any with data (the last complete
+    one chosen)."""
     web = web_of(request)
     me = web.require(request)
     months = list(HomePages(web.service_for(me)).report_months())
-    chosen = months[1] if len(months) > 1 else months[0]
+    chosen = months[1]  # the last complete month; months[0] is this one
     return web.render(request, "report.html", {"months": months, "chosen": chosen})
 
 

@@ -51,6 +51,7 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
                 "home",
                 "links",
                 "migration",
+                "partners",
                 "queries",
                 "records",
                 "service",
