@@ -101,6 +101,8 @@ def partnership_page(request: Request, partnership_id: PartnershipId, done: str 
             "svg": Markup(svg(definition, record["state"], path)),
             "forms": [(t, fields_for(t)) for t in record["fireable"]],
             "running": not definition.states[record["state"]].terminal,
+            # Set by a trigger's form posted with data the engine refused (web/records.py).
+            "problems": getattr(request.state, "form_problems", None),
         },
     )
 

@@ -8,7 +8,17 @@ from datetime import datetime
 from starlette.testclient import TestClient
 
 from ceop_workflow.home import HomePages
-from tests.web.webtools import KEYWORKER, LONDON, STAFF, TEAM, Site, sign_in
+from tests.web.webtools import (
+    COMMITTEE,
+    KEYWORKER,
+    LONDON,
+    STAFF,
+    TEAM,
+    Site,
+    csrf_of,
+    fire_as,
+    sign_in,
+)
 
 
 def test_partnership_page_shows_london_times_with_the_zone_and_money_in_pounds(
@@ -88,3 +98,35 @@ def test_report_offers_months_with_data_and_links_back(client: TestClient, site:
     report = client.get("/report/monthly?month=2007-11").text
     assert '<nav aria-label="Application"' in report
     assert 'href="/report">Choose another month</a>' in report and 'href="/">Home</a>' in report
+
+
+def test_refused_form_data_is_explained_next_to_each_field_and_kept(
+    client: TestClient, site: Site
+) -> None:
+    fire_as(site.service, site.queued_id, "approve", COMMITTEE, minutes="Approved")
+    sign_in(client, TEAM)
+    page = client.get(f"/partnerships/{site.queued_id}").text
+    response = client.post(
+        f"/partnerships/{site.queued_id}/fire/assign_tier",
+        data={"csrf_token": csrf_of(page), "data.start": "tomorrow", "data.end": "2027-01-01"},
+    )
+    assert response.status_code == 422
+    text = response.text
+    field = f"f-{site.queued_id}-assign_tier"
+    assert f'<p class="field-error" id="{field}-tier-error">' in text
+    assert "Choose the tier." in text
+    assert f'id="{field}-start-error"' in text and "Expected a date as YYYY-MM-DD." in text
+    assert f'aria-describedby="{field}-start-hint {field}-start-error"' in text
+    assert 'value="tomorrow"' in text and 'value="2027-01-01"' in text
+    assert "Error 422: trigger" not in text and "missing data" not in text
+    assert site.service.show(site.queued_id)["state"] == "tier_assignment"
+
+
+def test_a_malformed_address_is_explained_in_a_sentence(client: TestClient) -> None:
+    sign_in(client, STAFF)
+    page = client.get("/partnerships/abc")
+    assert page.status_code == 422
+    assert "The partnership number must be a whole number (you gave “abc”)." in page.text
+    assert "path.partnership_id" not in page.text and "Input should be" not in page.text
+    api = client.get("/api/partnerships/abc", headers={"Authorization": "Bearer x"})
+    assert api.status_code in {401, 422}  # the API keeps its own shape
