@@ -8,6 +8,7 @@ back into the application. Screenshots go to test-artifacts/ (kept by CI).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import date
 from typing import Any
@@ -17,7 +18,7 @@ import pytest
 from ceop_workflow.home import HomePages
 from tests.integration.axe import audit_async
 from tests.web.conftest import Journey
-from tests.web.webtools import ARTIFACTS, COMMITTEE, KEYWORKER, PASSWORD, TEAM, Site
+from tests.web.webtools import ARTIFACTS, COMMITTEE, KEYWORKER, PASSWORD, STAFF, TEAM, Site
 
 pytestmark = pytest.mark.browser
 Browse = Callable[[Journey], None]
@@ -136,5 +137,29 @@ def test_head_of_partnerships_reads_the_month_from_the_home_page(
         await _arrive(page, "the month picker", f"head-months-{width}")
         await page.get_by_role("link", name="Home").click()
         await page.wait_for_url("**/")
+
+    browse(journey)
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_anyone_sorts_the_book_and_opens_a_partner_page(
+    browse: Browse, site: Site, width: str
+) -> None:
+    async def journey(page: Any) -> None:
+        await _home(page, STAFF, width)
+        await _arrive(page, "a home page without a role section", f"staff-home-{width}")
+        await page.get_by_role("link", name="See all partnerships").click()
+        await page.get_by_role("link", name=re.compile(r"^Partner\W+sort ascending")).click()
+        await page.wait_for_url("**/partnerships?sort=partner&order=asc")
+        await page.get_by_role("link", name=re.compile(r"^Partner\W+sort descending")).click()
+        rows = page.locator("tbody th")
+        assert await rows.first.inner_text() == "Beacon Trust"
+        await _no_sideways_scroll(page)
+        await _arrive(page, "the book, sorted", f"staff-book-{width}")
+        await page.get_by_role("link", name="See the partners").click()
+        await page.get_by_role("link", name="Beacon Trust").click()
+        assert "committee review" in await page.inner_text("main")
+        await _no_sideways_scroll(page)
+        await _arrive(page, "a partner page", f"staff-partner-{width}")
 
     browse(journey)
