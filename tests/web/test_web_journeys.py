@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from ceop_workflow.home import HomePages
+from ceop_workflow.web.listing import field
 from tests.integration.axe import audit_async
 from tests.web.conftest import Journey
 from tests.web.webtools import ARTIFACTS, COMMITTEE, KEYWORKER, PASSWORD, STAFF, TEAM, Site
@@ -104,7 +105,7 @@ def test_committee_member_votes_from_the_home_page(browse: Browse, site: Site, w
 
     browse(journey)
     last = site.service.history(site.queued_id)[-1]
-    assert (last["trigger"], last["actor"]) == ("approve", COMMITTEE)
+    assert (field(last, "trigger"), field(last, "actor")) == ("approve", COMMITTEE)
 
 
 @pytest.mark.parametrize("width", WIDTHS)
