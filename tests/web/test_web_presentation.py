@@ -113,11 +113,11 @@ def test_refused_form_data_is_explained_next_to_each_field_and_kept(
     )
     assert response.status_code == 422
     text = response.text
-    field = f"f-{site.queued_id}-assign_tier"
-    assert f'<p class="field-error" id="{field}-tier-error">' in text
+    prefix = f"f-{site.queued_id}-assign_tier"
+    assert f'<p class="field-error" id="{prefix}-tier-error">' in text
     assert "Choose the tier." in text
-    assert f'id="{field}-start-error"' in text and "Expected a date as YYYY-MM-DD." in text
-    assert f'aria-describedby="{field}-start-hint {field}-start-error"' in text
+    assert f'id="{prefix}-start-error"' in text and "Expected a date as YYYY-MM-DD." in text
+    assert f'aria-describedby="{prefix}-start-hint {prefix}-start-error"' in text
     assert 'value="tomorrow"' in text and 'value="2027-01-01"' in text
     assert "Error 422: trigger" not in text and "missing data" not in text
     assert field(site.service.show(site.queued_id), "state") == "tier_assignment"
