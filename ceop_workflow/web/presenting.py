@@ -22,6 +22,11 @@ from ceop_workflow.reports.formatting import MONTH_NAMES, money, percent
 _TIMER_COMMENT = re.compile(r"^timer p\d+:(?P<name>[a-z0-9_]+)(?::(?P<rest>.*))?$")
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+# The parts of a timer's key: an ISO moment holds colons of its own, so it is one part.
+_KEY_PART = re.compile(r"\d{4}-\d{2}-\d{2}T[\d:.]+(?:[+-]\d{2}:\d{2}|Z)?|[^:]+")
+_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}T")
+# The suffixes the scheduler gives a timer's follow-up rows (engine/schedule.py).
+_SUFFIXES = {"then": "follow-up", "overdue": "overdue"}
 
 
 def _as_datetime(value: Any) -> datetime | date | None:
@@ -79,6 +84,10 @@ def actor_text(actor: str) -> str:
 
 
 def _part_text(part: str) -> str:
+    if _MOMENT.match(part):
+        return day_text(part[:10])
+    if part in _SUFFIXES:
+        return _SUFFIXES[part]
     if _DAY.match(part):
         return day_text(part)
     month = _MONTH.match(part)
@@ -94,7 +103,7 @@ def comment_text(comment: str | None) -> str:
     found = _TIMER_COMMENT.match(comment)
     if found is None:
         return comment
-    parts = [_part_text(p) for p in (found.group("rest") or "").split(":") if p]
+    parts = [_part_text(p) for p in _KEY_PART.findall(found.group("rest") or "")]
     detail = f" ({', '.join(parts)})" if parts else ""
     return f"when the {words(found.group('name'))} fell due{detail}"
 

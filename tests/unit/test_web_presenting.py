@@ -34,6 +34,9 @@ def test_a_timers_key_is_said_in_words() -> None:
     assert comment_text("timer p3:monthly_review:2008-02:overdue") == (
         "when the monthly review fell due (February 2008, overdue)"
     )
+    assert comment_text("timer p19:stale_engagement:2007-06-30T09:00:00+00:00:then") == (
+        "when the stale engagement fell due (30 June 2007, follow-up)"
+    )
     assert comment_text("Approved at the July meeting") == "Approved at the July meeting"
     assert actor_text("system") == "the daemon (on schedule)"
 
