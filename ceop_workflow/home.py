@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, joinedload
 from ceop_workflow.engine.definitions import Definition, TransitionDef
 from ceop_workflow.engine.tiers import tier_label
 from ceop_workflow.links import path_for
+from ceop_workflow.records import REVIEWERS, ReviewKind
 from ceop_workflow.reports.measures import MonthlyMeasures, OverdueReview, StaleEngagement
 from ceop_workflow.reports.periods import months_back
 from ceop_workflow.service import Service
@@ -48,12 +49,18 @@ class Action:
     href: str
 
 
-def action_for(partnership_id: int, duty: Duty) -> Action:
-    """The page where the duty is cleared: a review's form, the contact form, or the record."""
+def action_for(partnership_id: int, duty: Duty, roles: frozenset[str]) -> Action:
+    """The page where the duty is cleared: a review's form (for those who may record it), the
+    contact form, or the partnership's page."""
     if duty.name in {"monthly review", "annual review"}:
-        kind = duty.name.split()[0]
-        article = "an" if kind == "annual" else "a"
-        return Action(f"Record {article} {duty.name}", path_for(partnership_id, f"{kind}_review"))
+        kind = ReviewKind(duty.name.split()[0])
+        if REVIEWERS[kind] & roles:
+            article = "an" if kind is ReviewKind.ANNUAL else "a"
+            return Action(
+                f"Record {article} {duty.name}", path_for(partnership_id, f"{kind.value}_review")
+            )
+        who = " or ".join(sorted(r.replace("_", " ") for r in REVIEWERS[kind]))
+        return Action(f"Open the partnership ({who} records it)", path_for(partnership_id))
     if duty.status == "stale":
         return Action("Log a contact", path_for(partnership_id, "contact"))
     return Action("Open the partnership", path_for(partnership_id, "view"))
@@ -192,7 +199,9 @@ class HomePages:
     def _definition(self, session: Session, p: Partnership) -> Definition:
         return self.service.catalog.machine(session, p.workflow, p.workflow_version).definition
 
-    def _items(self, session: Session, definition: Definition, p: Partnership) -> list[DutyItem]:
+    def _items(
+        self, session: Session, definition: Definition, p: Partnership, actor: str
+    ) -> list[DutyItem]:
         # The worklist's own duty maths, so the home page shows what the daemon acts on.
         duties = self.worklist._duties(session, definition, p)
         return [
@@ -217,7 +226,7 @@ class HomePages:
                 definition = self._definition(session, p)
                 if definition.states[p.state].terminal:
                     continue
-                items = tuple(self._items(session, definition, p))
+                items = tuple(self._items(session, definition, p, actor))
                 mine.append(
                     MyPartnership(
                         p.id, p.partner.name, p.state, tier_label(p.tier, p.tier_kind), items
@@ -245,7 +254,9 @@ class HomePages:
                     if vote is not None:
                         awaiting.append(vote)
                 annual += [
-                    d for d in self._items(session, definition, p) if d.name == "annual review"
+                    d
+                    for d in self._items(session, definition, p, actor)
+                    if d.name == "annual review"
                 ]
             decisions = self._decided(session, actor)
         annual.sort(key=lambda d: (_URGENCY.get(d.status, 8), d.since))
