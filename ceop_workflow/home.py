@@ -204,9 +204,16 @@ class HomePages:
     ) -> list[DutyItem]:
         # The worklist's own duty maths, so the home page shows what the daemon acts on.
         duties = self.worklist._duties(session, definition, p)
+        roles = self.service.roles_of(actor, p)
         return [
             DutyItem(
-                p.id, p.partner.name, p.keyworker, d.status, d.name, d.since, action_for(p.id, d)
+                p.id,
+                p.partner.name,
+                p.keyworker,
+                d.status,
+                d.name,
+                d.since,
+                action_for(p.id, d, roles),
             )
             for d in duties
         ]
