@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from starlette.testclient import TestClient
 
-from tests.web.webtools import COMMITTEE, KEYWORKER, STAFF, TEAM, Site, sign_in
+from tests.web.webtools import COMMITTEE, KEYWORKER, LONDON, STAFF, TEAM, Site, sign_in
 
 
 def test_keyworker_home_puts_the_due_review_first_with_its_form_one_click_away(
@@ -53,3 +55,13 @@ def test_an_account_without_a_role_section_is_pointed_to_the_book(client: TestCl
     page = client.get("/").text
     assert "You are not the keyworker of any running partnership" in page
     assert 'href="/partnerships"' in page
+
+
+def test_an_overdue_review_comes_first_and_says_so(client: TestClient, site: Site) -> None:
+    # March's review fell due on the 2nd; 14 days later it is overdue.
+    site.clock.advance_to(datetime(2026, 3, 20, 11, 0, tzinfo=LONDON))
+    sign_in(client, KEYWORKER)
+    page = client.get("/").text
+    todo = page[page.index("To do, overdue first") : page.index("Your running partnerships")]
+    assert todo.index("OVERDUE") < todo.index("Record a monthly review")
+    assert "2 March 2026, 09:00 GMT" in todo
