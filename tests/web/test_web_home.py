@@ -34,7 +34,7 @@ def test_committee_home_shows_the_case_awaiting_the_members_vote_with_its_forms(
     assert "Safety messaging with Beacon Trust" in page
     assert f'action="/partnerships/{site.queued_id}/fire/approve"' in page
     assert "Decisions you took" in page
-    assert "approve</strong> on" in page  # the seed's January approval of the active one
+    assert "Approved</strong> <a" in page  # the seed's January approval of the active one
 
 
 def test_head_home_shows_the_month_from_the_reports_measures(
