@@ -46,6 +46,9 @@ def test_partner_page_lists_partnerships_contacts_and_contributions(
     sign_in(client, STAFF)
     listing = client.get("/partners").text
     assert f'href="/partners/{partner_id}"' in listing and "Beacon Trust" in listing
+    assert listing.index("Acme &lt;") < listing.index("Beacon Trust")
+    by_name_down = client.get("/partners?sort=name&order=desc").text
+    assert by_name_down.index("Beacon Trust") < by_name_down.index("Acme &lt;")
     page = client.get(f"/partners/{partner_id}")
     assert page.status_code == 200
     text = page.text
