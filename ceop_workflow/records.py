@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -29,6 +30,15 @@ from ceop_workflow.store.models import (
     ReviewOutcome,
 )
 from ceop_workflow.strategy.benefits import check_benefits
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewResult:
+    """The review's id, the period it counts for, and whether every objective was met."""
+
+    id: int
+    period: str
+    all_met: bool
 
 
 class ContactKind(StrEnum):
@@ -141,7 +151,7 @@ class Records:
         *,
         feedback_negative: bool = False,
         benefits: Mapping[str, str] | None = None,
-    ) -> dict[str, object]:
+    ) -> ReviewResult:
         """Record a review with an outcome (met / not_met) for every objective.
 
         `feedback_negative` marks the partner's feedback as negative (a failure sign). An
@@ -189,7 +199,7 @@ class Records:
             )
             session.add(review)
             self._announce(session, p, "review", review)
-            return {"id": review.id, "period": period, "all_met": review.all_met}
+            return ReviewResult(id=review.id, period=period, all_met=review.all_met)
 
     def _require(self, p: Partnership, by: str, allowed: frozenset[str], what: str) -> None:
         if not actor_roles(self.settings, by, p) & allowed:

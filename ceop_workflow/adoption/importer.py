@@ -336,7 +336,3 @@ def import_partners(
     except RowProblem as exc:
         raise BadInput(f"{path.name}: {exc.message}") from None
 
-
-def summary(done: Sequence[Imported]) -> list[dict[str, Any]]:
-    """JSON-ready lines of what an import did."""
-    return [dataclasses.asdict(d) for d in done]

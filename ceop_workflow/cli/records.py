@@ -82,7 +82,7 @@ def review_record(
         feedback_negative=negative_feedback,
         benefits={k: v[-1] for k, v in given.items()},
     )
-    emit(result, as_json, str(result["id"]))
+    emit(result, as_json, str(result.id))
 
 
 @click.group()

@@ -10,6 +10,7 @@ transition) is written to `initiative_events`, append-only.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
@@ -31,21 +32,61 @@ WORKFLOW = "initiative"
 PROPOSERS = frozenset({"staff", "partnerships_team", "head_of_partnerships"})
 
 
-def _row(i: Initiative, partnerships: Sequence[int]) -> dict[str, Any]:
-    return {
-        "id": i.id,
-        "title": i.title,
-        "year": i.financial_year,
-        "targets": list(i.targets),
-        "priority_area": i.priority_area,
-        "owner": i.owner,
-        "resources_needed": i.resources_needed,
-        "workflow": i.workflow,
-        "workflow_version": i.workflow_version,
-        "state": i.state,
-        "created_at": i.created_at.isoformat(),
-        "partnerships": list(partnerships),
-    }
+@dataclass(frozen=True, slots=True)
+class InitiativeView:
+    """An initiative with the partnerships that resource it."""
+
+    id: int
+    title: str
+    year: str
+    targets: tuple[str, ...]
+    priority_area: str | None
+    owner: str
+    resources_needed: str | None
+    workflow: str
+    workflow_version: int
+    state: str
+    created_at: str
+    partnerships: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class InitiativeMove:
+    """What firing a trigger on an initiative did."""
+
+    id: int
+    trigger: str
+    source: str
+    state: str
+
+
+@dataclass(frozen=True, slots=True)
+class InitiativeEventLine:
+    """One change to an initiative; `data` is the event's data as stored."""
+
+    at: str
+    actor: str
+    trigger: str
+    source: str
+    dest: str
+    data: dict[str, Any]
+
+
+def _row(i: Initiative, partnerships: Sequence[int]) -> InitiativeView:
+    return InitiativeView(
+        id=i.id,
+        title=i.title,
+        year=i.financial_year,
+        targets=tuple(i.targets),
+        priority_area=i.priority_area,
+        owner=i.owner,
+        resources_needed=i.resources_needed,
+        workflow=i.workflow,
+        workflow_version=i.workflow_version,
+        state=i.state,
+        created_at=i.created_at.isoformat(),
+        partnerships=tuple(partnerships),
+    )
 
 
 class Initiatives:
@@ -194,7 +235,7 @@ class Initiatives:
 
     def fire(
         self, initiative_id: int, trigger: str, actor: str, data: Mapping[str, Sequence[str]]
-    ) -> dict[str, Any]:
+    ) -> InitiativeMove:
         """Move the initiative along its workflow; data `partnership` links that partnership."""
         actor = actor.strip().lower()
         with self.db.unit_of_work() as session:
@@ -213,9 +254,9 @@ class Initiatives:
             source = i.state
             i.state, i.state_entered_at = transition.dest, self.clock.now()
             self._event(session, i, actor, trigger, source, to_json(values) | {"role": role})
-            return {"id": i.id, "trigger": trigger, "source": source, "state": i.state}
+            return InitiativeMove(id=i.id, trigger=trigger, source=source, state=i.state)
 
-    def all(self, state: str | None = None) -> list[dict[str, Any]]:
+    def all(self, state: str | None = None) -> list[InitiativeView]:
         """Initiatives (of one state, if given) with the partnerships that resource them."""
         with self.db.reading() as session:
             query = select(Initiative).order_by(Initiative.id)
@@ -231,7 +272,7 @@ class Initiatives:
                 links.setdefault(initiative_id, []).append(partnership_id)
             return [_row(i, links.get(i.id, [])) for i in rows]
 
-    def history(self, initiative_id: int) -> list[dict[str, Any]]:
+    def history(self, initiative_id: int) -> list[InitiativeEventLine]:
         """Every change to the initiative, oldest first."""
         with self.db.reading() as session:
             if session.get(Initiative, initiative_id) is None:
@@ -242,13 +283,13 @@ class Initiatives:
                 .order_by(InitiativeEvent.id)
             ).all()
             return [
-                {
-                    "at": e.at.isoformat(),
-                    "actor": e.actor,
-                    "trigger": e.trigger,
-                    "source": e.source,
-                    "dest": e.dest,
-                    "data": e.data,
-                }
+                InitiativeEventLine(
+                    at=e.at.isoformat(),
+                    actor=e.actor,
+                    trigger=e.trigger,
+                    source=e.source,
+                    dest=e.dest,
+                    data=e.data,
+                )
                 for e in events
             ]

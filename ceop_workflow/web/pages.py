@@ -4,7 +4,7 @@ queue, the monthly report and the admin page."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 from markupsafe import Markup
@@ -34,7 +34,7 @@ def my_partnerships(request: Request) -> Response:
     web = web_of(request)
     me = web.require(request)
     mine = web.worklist_for(me).mine(me.email)
-    mine.sort(key=lambda p: min((_STATUS_ORDER[d.status] for d in p["duties"]), default=9))
+    mine.sort(key=lambda p: min((_STATUS_ORDER[d.status] for d in p.duties), default=9))
     return web.render(request, "mine.html", {"mine": mine})
 
 
@@ -51,12 +51,12 @@ def book(
     service = web.service_for(me)
     rows = service.list(state=state or None, tier=tier or None)
     if q.strip():
-        rows = [r for r in rows if q.strip().lower() in r["partner"].lower()]
+        rows = [r for r in rows if q.strip().lower() in r.partner.lower()]
     states = sorted(
         {
             s
             for v in service.workflow_versions()
-            for s in service.definition(v["name"], v["version"]).states
+            for s in service.definition(v.name, v.version).states
         }
     )
     return web.render(
@@ -79,19 +79,19 @@ def partnership_page(request: Request, partnership_id: PartnershipId, done: str 
     web = web_of(request)
     me = web.require(request)
     record = web.worklist_for(me).record(partnership_id, me.email)
-    definition = record["definition"]
-    path = [h["source"] for h in record["history"]] + [h["dest"] for h in record["history"]]
+    definition = record.definition
+    path = [h.source for h in record.history] + [h.dest for h in record.history]
     return web.render(
         request,
         "partnership.html",
         {
             "p": record,
             "done": done,
-            "diagram": steps(definition, record["state"], path),
+            "diagram": steps(definition, record.state, path),
             # Built by the engine with every name escaped; no script, no network.
-            "svg": Markup(svg(definition, record["state"], path)),
-            "forms": [(t, fields_for(t)) for t in record["fireable"]],
-            "running": not definition.states[record["state"]].terminal,
+            "svg": Markup(svg(definition, record.state, path)),
+            "forms": [(t, fields_for(t)) for t in record.fireable],
+            "running": not definition.states[record.state].terminal,
         },
     )
 
@@ -102,9 +102,8 @@ def committee(request: Request, done: str = "") -> Response:
     web = web_of(request)
     me = web.require(request)
     queue = web.worklist_for(me).committee_queue(me.email)
-    for item in queue:
-        item["forms"] = [(t, fields_for(t)) for t in item["fireable"]]
-    return web.render(request, "committee.html", {"queue": queue, "done": done})
+    forms = {item.id: [(t, fields_for(t)) for t in item.fireable] for item in queue}
+    return web.render(request, "committee.html", {"queue": queue, "forms": forms, "done": done})
 
 
 @router.get("/report")
@@ -139,7 +138,7 @@ def admin(request: Request) -> Response:
     web = web_of(request)
     me = web.require(request, role=ADMIN_ROLE)
     service = web.service_for(me)
-    status: list[dict[str, Any]] = web.worklist_for(me).daemon_status()
+    status = web.worklist_for(me).daemon_status()
     return web.render(
         request,
         "admin.html",
