@@ -335,4 +335,3 @@ def import_partners(
         return PartnerImport(service, actor, path.name).run(rows, dry_run)
     except RowProblem as exc:
         raise BadInput(f"{path.name}: {exc.message}") from None
-

@@ -140,9 +140,7 @@ def test_a_partnership_stays_on_the_version_it_started_with(
     assert [core.service.show(i).workflow_version for i in (old, new)] == [1, 2]
     with pytest.raises(UnknownTrigger, match="'pause'"):
         fire(core.service, old, Step("pause", "kw@ceop.example", ""))
-    assert fire(core.service, new, Step("pause", "kw@ceop.example", "")).state == (
-        "business_case"
-    )
+    assert fire(core.service, new, Step("pause", "kw@ceop.example", "")).state == ("business_case")
     # Changing version 2 without raising its number is refused, and nothing is loaded.
     (folder / "partnership.toml").write_text(v2 + "\n# changed\n", encoding="utf-8")
     before = db_snapshot(db_url)
