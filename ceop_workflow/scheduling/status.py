@@ -74,12 +74,21 @@ class OutboxStatus:
 
 
 @dataclass(frozen=True, slots=True)
+class TransportDown:
+    """The mail transport while it is down: since when, failed probes, the next probe."""
+
+    down_since: str | None
+    failures: int
+    next_try: str | None
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
 class DaemonStatus:
     """A picture of the daemon's work at `now`.
 
     `last_sweep` and `workflows` are the documents the daemon stored about its last sweep and
-    its last look at the workflows folder (`at` and `running` added); `transport` is the mail
-    transport's health while it is down.
+    its last look at the workflows folder (`at` and `running` added).
     """
 
     now: str | None
@@ -90,7 +99,7 @@ class DaemonStatus:
     reviews_overdue: AlertCounts
     alerts_open: AlertCounts
     outbox: OutboxStatus
-    transport: dict[str, object] | None
+    transport: TransportDown | None
 
 
 def status(database: Database, now: datetime, interval_seconds: int) -> DaemonStatus:
@@ -183,9 +192,16 @@ def _outbox(session: Session, now: datetime) -> OutboxStatus:
     )
 
 
-def _transport(session: Session) -> dict[str, object] | None:
+def _transport(session: Session) -> TransportDown | None:
     state = health.read(session)
-    return state.as_json() if state.down else None
+    if not state.down:
+        return None
+    return TransportDown(
+        down_since=iso(state.since),
+        failures=state.failures,
+        next_try=iso(state.retry_at),
+        reason=state.reason,
+    )
 
 
 def describe(report: DaemonStatus) -> str:
@@ -214,8 +230,8 @@ def describe(report: DaemonStatus) -> str:
     if report.transport:
         down = report.transport
         lines.append(
-            f"transport:       DOWN since {down['down_since']} ({down['failures']} failed tries; "
-            f"next try {down['next_try']}): {down['reason']}"
+            f"transport:       DOWN since {down.down_since} ({down.failures} failed tries; "
+            f"next try {down.next_try}): {down.reason}"
         )
     if report.lease is not None:
         lease = report.lease
