@@ -186,13 +186,19 @@ class Queries:
             return self.show_in(session, partnership_id)
 
     def show_in(self, session: Session, partnership_id: int) -> PartnershipDetail:
-        """`show` inside the caller's transaction (the partnership page reads more with it)."""
+        """`show` inside the caller's transaction."""
+        return self.shown_in(session, partnership_id)[1]
+
+    def shown_in(
+        self, session: Session, partnership_id: int
+    ) -> tuple[Partnership, PartnershipDetail]:
+        """The partnership's row and `show`'s picture of it, for use cases that read on."""
         p = session.get(Partnership, partnership_id, options=[joinedload(Partnership.partner)])
         if p is None:
             raise NotFound(f"no partnership with id {partnership_id}")
         definition = self.catalog.machine(session, p.workflow, p.workflow_version).definition
         triggers = tuple(t.trigger for t in definition.transitions_from(p.state))
-        return partnership_detail(p, triggers, self._history(session, p.id))
+        return p, partnership_detail(p, triggers, self._history(session, p.id))
 
     def states(self) -> dict[int, str]:
         """Every partnership's current state by id, in one query.

@@ -32,6 +32,7 @@ from ceop_workflow.engine.machine import Outcome
 from ceop_workflow.engine.rules import DEFAULT_REGISTRY
 from ceop_workflow.errors import BadInput, Conflict, NotFound, NotPermitted, Refused
 from ceop_workflow.queries import Queries
+from ceop_workflow.roles import NO_GRANTS, roles_held
 from ceop_workflow.store import firing
 from ceop_workflow.store.db import Database
 from ceop_workflow.store.models import (
@@ -181,6 +182,8 @@ class FireRequest:
     data: Mapping[str, Sequence[str]] = field(default_factory=dict)
     comment: str | None = None
     expected_version: int | None = None
+    # Roles the actor's account grants, resolved by the interface that authenticated them.
+    granted: frozenset[str] = NO_GRANTS
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,18 +211,6 @@ class FireResult:
     version: int
     votes: int | None
     quorum: int | None
-
-
-def actor_roles(settings: Settings, actor: str, p: Partnership) -> frozenset[str]:
-    """Configured roles of the actor, plus those that follow from this partnership."""
-    if actor == SYSTEM_ACTOR:
-        return frozenset({"system"})
-    roles = set(settings.roles_of(actor))
-    if actor == p.keyworker:
-        roles.add("keyworker")
-    if p.manager and actor == p.manager:
-        roles.add("manager")
-    return frozenset(roles)
 
 
 class Service(Queries):
@@ -351,7 +342,7 @@ class Service(Queries):
             )
         machine = self.catalog.machine(session, p.workflow, p.workflow_version)
         transition, role = machine.check(
-            request.trigger, p.state, request.role, self.roles_of(actor, p)
+            request.trigger, p.state, request.role, self.roles_of(actor, p, request.granted)
         )
         values = parse_data(request.data, transition.requires, transition.optional, request.trigger)
         ctx = self._context(session, p, request.trigger, actor, role, values)
@@ -409,9 +400,11 @@ class Service(Queries):
             quorum=ctx.quorum if outcome.votes is not None else None,
         )
 
-    def roles_of(self, actor: str, p: Partnership) -> frozenset[str]:
-        """Configured roles of the actor, plus those that follow from this partnership."""
-        return actor_roles(self.settings, actor, p)
+    def roles_of(
+        self, actor: str, p: Partnership, granted: frozenset[str] = NO_GRANTS
+    ) -> frozenset[str]:
+        """The actor's roles on this partnership (roles.roles_held: the one resolver)."""
+        return roles_held(self.settings, actor, p, granted)
 
     def _lock(self, session: Session, partnership_id: int) -> Partnership:
         # FOR UPDATE serialises firings on one partnership on PostgreSQL (votes must count

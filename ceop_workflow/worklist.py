@@ -17,6 +17,7 @@ from ceop_workflow.engine.cadence import AnnualRule, MonthlyRule, Period, parse_
 from ceop_workflow.engine.definitions import Definition, TransitionDef
 from ceop_workflow.engine.timers import TimerDef
 from ceop_workflow.errors import NotFound, Refused
+from ceop_workflow.roles import NO_GRANTS
 from ceop_workflow.service import Service
 from ceop_workflow.store.models import (
     Alert,
@@ -167,10 +168,12 @@ class Worklist:
     def __init__(self, service: Service) -> None:
         self.service = service
 
-    def fireable(self, session: Session, p: Partnership, actor: str) -> tuple[TransitionDef, ...]:
+    def fireable(
+        self, session: Session, p: Partnership, actor: str, granted: frozenset[str] = NO_GRANTS
+    ) -> tuple[TransitionDef, ...]:
         """The transitions from the current state the actor holds a role for (engine's check)."""
         machine = self.service.catalog.machine(session, p.workflow, p.workflow_version)
-        roles = self.service.roles_of(actor, p)
+        roles = self.service.roles_of(actor, p, granted)
         allowed: list[TransitionDef] = []
         for t in machine.definition.transitions_from(p.state):
             try:
@@ -189,16 +192,15 @@ class Worklist:
             machine = self.service.catalog.machine(session, p.workflow, p.workflow_version)
             return machine.definition.transition(trigger, p.state)
 
-    def record(self, partnership_id: int, actor: str) -> PartnershipRecord:
+    def record(
+        self, partnership_id: int, actor: str, granted: frozenset[str] = NO_GRANTS
+    ) -> PartnershipRecord:
         """Everything the partnership page shows, with the triggers `actor` may fire now.
 
         One transaction, and a number of statements that does not grow with the history.
         """
         with self.service.db.reading() as session:
-            shown = self.service.show_in(session, partnership_id)
-            p = session.get(Partnership, partnership_id)
-            if p is None:
-                raise NotFound(f"no partnership with id {partnership_id}")
+            p, shown = self.service.shown_in(session, partnership_id)
             definition = self.service.catalog.machine(
                 session, p.workflow, p.workflow_version
             ).definition
@@ -221,7 +223,7 @@ class Worklist:
             return PartnershipRecord(
                 **fields_of(shown),
                 definition=definition,
-                fireable=self.fireable(session, p, actor),
+                fireable=self.fireable(session, p, actor, granted),
                 business_case=_case(case),
                 decisions=self._decisions(session, p),
                 contacts=tuple(
@@ -251,14 +253,13 @@ class Worklist:
                 duties=self._duties(session, definition, p),
             )
 
-    def for_caller(self, partnership_id: int, actor: str) -> PartnershipForCaller:
+    def for_caller(
+        self, partnership_id: int, actor: str, granted: frozenset[str] = NO_GRANTS
+    ) -> PartnershipForCaller:
         """One partnership with its history and the triggers `actor` may fire now."""
         with self.service.db.reading() as session:
-            shown = self.service.show_in(session, partnership_id)
-            p = session.get(Partnership, partnership_id)
-            if p is None:
-                raise NotFound(f"no partnership with id {partnership_id}")
-            may_fire = tuple(t.trigger for t in self.fireable(session, p, actor))
+            p, shown = self.service.shown_in(session, partnership_id)
+            may_fire = tuple(t.trigger for t in self.fireable(session, p, actor, granted))
             return PartnershipForCaller(**fields_of(shown), may_fire=may_fire)
 
     @staticmethod
@@ -291,7 +292,7 @@ class Worklist:
                 mine.append(MinePartnership(**fields_of(partnership_summary(p)), duties=duties))
         return mine
 
-    def committee_queue(self, actor: str) -> list[QueueItem]:
+    def committee_queue(self, actor: str, granted: frozenset[str] = NO_GRANTS) -> list[QueueItem]:
         """Partnerships waiting on the committee, with the business case and the votes so far."""
         queue: list[QueueItem] = []
         query = select(Partnership).options(joinedload(Partnership.partner))
@@ -312,7 +313,7 @@ class Worklist:
                         **fields_of(partnership_summary(p)),
                         business_case=_case(case),
                         decisions=self._decisions(session, p),
-                        fireable=self.fireable(session, p, actor),
+                        fireable=self.fireable(session, p, actor, granted),
                     )
                 )
         return queue

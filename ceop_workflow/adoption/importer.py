@@ -104,7 +104,9 @@ class _Importing(Service):
 
     path_roles: frozenset[str] = frozenset()
 
-    def roles_of(self, actor: str, p: Partnership) -> frozenset[str]:
+    def roles_of(
+        self, actor: str, p: Partnership, granted: frozenset[str] = frozenset()
+    ) -> frozenset[str]:
         return self.path_roles
 
     def _context(

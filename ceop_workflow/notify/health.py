@@ -44,7 +44,6 @@ class TransportHealth:
         return self.retry_at is not None and now < self.retry_at
 
 
-
 def read(session: Session) -> TransportHealth:
     """The transport's health as last recorded (up if never recorded)."""
     row = session.get(DaemonLease, TRANSPORT)

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, joinedload
 from ceop_workflow.clock import Clock
 from ceop_workflow.config import Settings
 from ceop_workflow.errors import BadInput, NotFound, NotPermitted, Refused
-from ceop_workflow.service import actor_roles
+from ceop_workflow.roles import roles_held
 from ceop_workflow.store.db import Database
 from ceop_workflow.store.models import Alert, AuditEntry, Partnership
 from ceop_workflow.store.strategy import CASE_KIND
@@ -121,7 +121,7 @@ class Cases:
             p = session.get(Partnership, partnership_id)
             if p is None:
                 raise NotFound(f"no partnership with id {partnership_id}")
-            if not actor_roles(self.settings, by, p) & RESOLVERS:
+            if not roles_held(self.settings, by, p) & RESOLVERS:
                 raise NotPermitted(
                     "not permitted: a case is resolved by " + ", ".join(sorted(RESOLVERS))
                 )

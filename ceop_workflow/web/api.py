@@ -131,7 +131,7 @@ def list_partnerships(
     q: Annotated[str | None, Query(max_length=200, description="Part of the name")] = None,
 ) -> list[PartnershipSummary]:
     """Partnerships, optionally of one state and tier, or whose partner's name contains `q`."""
-    rows = web_of(request).service_for(who).list(state=state or None, tier=tier or None)
+    rows = web_of(request).service.list(state=state or None, tier=tier or None)
     if q and q.strip():
         rows = [r for r in rows if q.strip().lower() in r.partner.lower()]
     return rows
@@ -142,7 +142,7 @@ def show_partnership(
     request: Request, who: Caller, partnership_id: PartnershipId
 ) -> PartnershipForCaller:
     """One partnership with its history and the triggers the caller may fire now."""
-    return web_of(request).worklist_for(who).for_caller(partnership_id, who.email)
+    return web_of(request).worklist.for_caller(partnership_id, who.email, who.account_roles)
 
 
 @router.post("/partnerships/{partnership_id}/fire")
@@ -151,19 +151,16 @@ def fire(
 ) -> FireResult:
     """Fire a trigger as the token's person; the engine checks role, data and guards."""
     data = {k: [v] if isinstance(v, str) else list(v) for k, v in body.data.items()}
-    return (
-        web_of(request)
-        .service_for(who)
-        .fire(
-            FireRequest(
-                partnership_id=partnership_id,
-                trigger=body.trigger,
-                actor=who.email,
-                role=body.role,
-                data=data,
-                comment=body.comment,
-                expected_version=body.expected_version,
-            )
+    return web_of(request).service.fire(
+        FireRequest(
+            partnership_id=partnership_id,
+            trigger=body.trigger,
+            actor=who.email,
+            role=body.role,
+            data=data,
+            comment=body.comment,
+            expected_version=body.expected_version,
+            granted=who.account_roles,
         )
     )
 
@@ -173,8 +170,11 @@ def log_contact(
     request: Request, who: Caller, partnership_id: PartnershipId, body: ContactBody
 ) -> Created:
     """Log a contact with the partner as the token's person."""
-    records = web_of(request).records_for(who)
-    return Created(id=records.log_contact(partnership_id, body.kind, who.email, body.note))
+    records = web_of(request).records
+    contact_id = records.log_contact(
+        partnership_id, body.kind, who.email, body.note, granted=who.account_roles
+    )
+    return Created(id=contact_id)
 
 
 @router.post("/partnerships/{partnership_id}/reviews", status_code=201)
@@ -182,5 +182,11 @@ def record_review(
     request: Request, who: Caller, partnership_id: PartnershipId, body: ReviewBody
 ) -> ReviewResult:
     """Record a review as the token's person, with an outcome for every objective."""
-    records = web_of(request).records_for(who)
-    return records.record_review(partnership_id, body.kind, who.email, body.outcomes, body.feedback)
+    return web_of(request).records.record_review(
+        partnership_id,
+        body.kind,
+        who.email,
+        body.outcomes,
+        body.feedback,
+        granted=who.account_roles,
+    )
