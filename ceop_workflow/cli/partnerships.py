@@ -175,6 +175,7 @@ def fire(
             parse_pairs(data, "--data"),
             comment,
             expected_version,
+            granted=app.service.granted_roles(actor),
         )
     )
     if result.moved:
