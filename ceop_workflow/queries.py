@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session, joinedload
 
 from ceop_workflow.catalog import Catalog
@@ -41,6 +41,11 @@ from ceop_workflow.views import (
 
 if TYPE_CHECKING:
     from ceop_workflow.reports.measures import MonthlyMeasures
+
+
+_HISTORY = (
+    select(AuditEntry).where(AuditEntry.partnership_id == bindparam("id")).order_by(AuditEntry.id)
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,9 +245,7 @@ class Queries:
 
     @staticmethod
     def _history(session: Session, partnership_id: int) -> tuple[AuditLine, ...]:
-        entries = session.scalars(
-            select(AuditEntry).filter_by(partnership_id=partnership_id).order_by(AuditEntry.id)
-        )
+        entries = session.scalars(_HISTORY, {"id": partnership_id})
         return tuple(audit_view(e) for e in entries)
 
     def list(self, state: str | None = None, tier: str | None = None) -> list[PartnershipSummary]:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import BindParameter, bindparam, func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from ceop_workflow.engine.cadence import AnnualRule, MonthlyRule, Period, parse_duration
@@ -37,6 +37,36 @@ from ceop_workflow.views import (
     fields_of,
     iso,
     partnership_summary,
+)
+
+# The partnership page's reads, built once (building a statement costs more than running it).
+_ID: BindParameter[int] = bindparam("id")
+_LATEST_CASE = (
+    select(BusinessCase)
+    .where(BusinessCase.partnership_id == _ID)
+    .order_by(BusinessCase.id.desc())
+    .limit(1)
+)
+_CONTACTS = (
+    select(Contact).where(Contact.partnership_id == _ID).order_by(Contact.at.desc()).limit(50)
+)
+_CONTRIBUTIONS = (
+    select(Contribution).where(Contribution.partnership_id == _ID).order_by(Contribution.id)
+)
+_REVIEWS = (
+    select(Review)
+    .options(selectinload(Review.outcomes))
+    .where(Review.partnership_id == _ID)
+    .order_by(Review.at.desc())
+    .limit(24)
+)
+_ROUND_DECISIONS = (
+    select(CommitteeDecision)
+    .where(
+        CommitteeDecision.partnership_id == _ID,
+        CommitteeDecision.round_started_at == bindparam("round"),
+    )
+    .order_by(CommitteeDecision.id)
 )
 
 
@@ -204,22 +234,11 @@ class Worklist:
             definition = self.service.catalog.machine(
                 session, p.workflow, p.workflow_version
             ).definition
-            case = session.scalars(
-                select(BusinessCase).filter_by(partnership_id=p.id).order_by(BusinessCase.id.desc())
-            ).first()
-            contacts = session.scalars(
-                select(Contact).filter_by(partnership_id=p.id).order_by(Contact.at.desc()).limit(50)
-            ).all()
-            contributions = session.scalars(
-                select(Contribution).filter_by(partnership_id=p.id).order_by(Contribution.id)
-            ).all()
-            reviews = session.scalars(
-                select(Review)
-                .options(selectinload(Review.outcomes))
-                .filter_by(partnership_id=p.id)
-                .order_by(Review.at.desc())
-                .limit(24)
-            ).all()
+            ids = {"id": p.id}
+            case = session.scalars(_LATEST_CASE, ids).first()
+            contacts = session.scalars(_CONTACTS, ids).all()
+            contributions = session.scalars(_CONTRIBUTIONS, ids).all()
+            reviews = session.scalars(_REVIEWS, ids).all()
             return PartnershipRecord(
                 **fields_of(shown),
                 definition=definition,
@@ -264,11 +283,7 @@ class Worklist:
 
     @staticmethod
     def _decisions(session: Session, p: Partnership) -> tuple[DecisionLine, ...]:
-        rows = session.scalars(
-            select(CommitteeDecision)
-            .filter_by(partnership_id=p.id, round_started_at=p.state_entered_at)
-            .order_by(CommitteeDecision.id)
-        ).all()
+        rows = session.scalars(_ROUND_DECISIONS, {"id": p.id, "round": p.state_entered_at}).all()
         return tuple(DecisionLine(d.member, d.decision, d.note) for d in rows)
 
     def mine(self, actor: str) -> list[MinePartnership]:
