@@ -11,7 +11,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from sqlalchemy import bindparam, func, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from ceop_workflow.catalog import Catalog
 from ceop_workflow.clock import Clock
@@ -43,6 +43,11 @@ if TYPE_CHECKING:
     from ceop_workflow.reports.measures import MonthlyMeasures
 
 
+_PARTNERSHIP = (
+    select(Partnership)
+    .options(joinedload(Partnership.partner), selectinload(Partnership.objectives))
+    .where(Partnership.id == bindparam("id"))
+)
 _HISTORY = (
     select(AuditEntry).where(AuditEntry.partnership_id == bindparam("id")).order_by(AuditEntry.id)
 )
@@ -199,7 +204,7 @@ class Queries:
         self, session: Session, partnership_id: int
     ) -> tuple[Partnership, PartnershipDetail]:
         """The partnership's row and `show`'s picture of it, for use cases that read on."""
-        p = session.get(Partnership, partnership_id, options=[joinedload(Partnership.partner)])
+        p = session.scalars(_PARTNERSHIP, {"id": partnership_id}).first()
         if p is None:
             raise NotFound(f"no partnership with id {partnership_id}")
         definition = self.catalog.machine(session, p.workflow, p.workflow_version).definition

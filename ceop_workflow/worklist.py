@@ -69,6 +69,20 @@ _ROUND_DECISIONS = (
     .order_by(CommitteeDecision.id)
 )
 
+_LAST_CONTACT = select(func.max(Contact.at)).where(Contact.partnership_id == _ID)
+_REVIEWED = (
+    select(Review.id)
+    .where(
+        Review.partnership_id == _ID,
+        Review.kind == bindparam("kind"),
+        Review.period == bindparam("period"),
+    )
+    .limit(1)
+)
+_OPEN_CASES = select(Alert.opened_at).where(
+    Alert.partnership_id == _ID, Alert.kind == CASE_KIND, Alert.status.in_(LIVE_CASE)
+)
+
 
 @dataclass(frozen=True)
 class Duty:
@@ -318,11 +332,7 @@ class Worklist:
                 ).definition
                 if not any("committee" in t.roles for t in definition.transitions_from(p.state)):
                     continue
-                case = session.scalars(
-                    select(BusinessCase)
-                    .filter_by(partnership_id=p.id)
-                    .order_by(BusinessCase.id.desc())
-                ).first()
+                case = session.scalars(_LATEST_CASE, {"id": p.id}).first()
                 queue.append(
                     QueueItem(
                         **fields_of(partnership_summary(p)),
@@ -357,11 +367,7 @@ class Worklist:
                 # Shown on the local calendar, as emails and the report show the same moment.
                 duties.append(replace(duty, since=duty.since.astimezone(tz)))
         # An open case of a difficult interaction stays on the worklist until it is closed.
-        for opened in session.scalars(
-            select(Alert.opened_at)
-            .filter_by(partnership_id=p.id, kind=CASE_KIND)
-            .where(Alert.status.in_(LIVE_CASE))
-        ):
+        for opened in session.scalars(_OPEN_CASES, {"id": p.id}):
             duties.append(Duty("case", "difficult interaction", opened.astimezone(tz)))
         return tuple(sorted(duties, key=lambda d: d.since))
 
@@ -372,7 +378,7 @@ class Worklist:
             return self._recurring(session, timer, p, now)
         spec, at = timer.spec, time.fromisoformat(timer.at)
         if timer.kind == "idle":
-            last = session.scalar(select(func.max(Contact.at)).filter_by(partnership_id=p.id))
+            last = session.scalar(_LAST_CONTACT, {"id": p.id})
             since = max(filter(None, [last, p.state_entered_at]))
             after = spec["after"]
             if isinstance(after, dict):
@@ -422,9 +428,7 @@ class Worklist:
 
     @staticmethod
     def _reviewed(session: Session, p: Partnership, kind: str, period: Period) -> bool:
-        found = session.scalar(
-            select(Review.id).filter_by(partnership_id=p.id, kind=kind, period=period.key).limit(1)
-        )
+        found = session.scalar(_REVIEWED, {"id": p.id, "kind": kind, "period": period.key})
         return found is not None
 
 
