@@ -20,7 +20,7 @@ from ceop_workflow.engine.definitions import Definition
 from ceop_workflow.engine.diff import diff
 from ceop_workflow.engine.tiers import parse_tier
 from ceop_workflow.errors import NotFound
-from ceop_workflow.store.accounts import User
+from ceop_workflow.roles import account_grants
 from ceop_workflow.store.db import Database
 from ceop_workflow.store.models import (
     AuditEntry,
@@ -214,11 +214,8 @@ class Queries:
     def granted_roles(self, actor: str) -> frozenset[str]:
         """The roles `actor`'s account grants (none without an enabled account), for an
         interface that did not authenticate them through the account (the CLI's --actor)."""
-        query = select(User.roles).where(
-            User.email == actor.strip().lower(), User.disabled.is_(False)
-        )
         with self.db.reading() as session:
-            return frozenset(session.scalar(query) or ())
+            return account_grants(session, actor)
 
     def states(self) -> dict[int, str]:
         """Every partnership's current state by id, in one query.

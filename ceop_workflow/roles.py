@@ -9,10 +9,24 @@ request and the use cases need no second look-up.
 
 from __future__ import annotations
 
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import Session
+
 from ceop_workflow.config import SYSTEM_ACTOR, Settings
+from ceop_workflow.store.accounts import User
 from ceop_workflow.store.models import Partnership
 
 NO_GRANTS: frozenset[str] = frozenset()
+_GRANTS = select(User.roles).where(User.email == bindparam("email"), User.disabled.is_(False))
+
+
+def account_grants(session: Session, actor: str) -> frozenset[str]:
+    """The roles `actor`'s enabled account grants; none without an account.
+
+    For interfaces that did not authenticate the person through their account (the CLI's
+    --actor/--by) and for use cases that such interfaces alone call (register, initiatives).
+    """
+    return frozenset(session.scalar(_GRANTS, {"email": actor.strip().lower()}) or ())
 
 
 def roles_held(

@@ -43,6 +43,7 @@ from ceop_workflow.engine.context import (
 )
 from ceop_workflow.engine.definitions import Definition, TransitionDef
 from ceop_workflow.errors import BadInput, CeopWorkflowError, GuardFailed, NotPermitted
+from ceop_workflow.roles import roles_held
 from ceop_workflow.scheduling.listener import TimerListener
 from ceop_workflow.service import FireRequest, Service
 from ceop_workflow.store.models import AuditEntry, Contact, Partner, Partnership
@@ -167,7 +168,7 @@ class PartnerImport:
 
     def __init__(self, service: Service, actor: str, source: str) -> None:
         actor = actor.strip().lower()
-        held = service.settings.roles_of(actor)
+        held = roles_held(service.settings, actor, granted=service.granted_roles(actor))
         if not held & set(IMPORT_ROLES):
             raise NotPermitted(
                 "not permitted: importing partners needs one of the roles "

@@ -22,6 +22,7 @@ from ceop_workflow.config import Settings
 from ceop_workflow.engine.cadence import financial_year_label
 from ceop_workflow.engine.fields import parse_data, to_json
 from ceop_workflow.errors import BadInput, NotFound, NotPermitted, Refused
+from ceop_workflow.roles import account_grants, roles_held
 from ceop_workflow.store.db import Database
 from ceop_workflow.store.models import Partnership
 from ceop_workflow.store.strategy import Initiative, InitiativeEvent, InitiativeLink, PlanItem
@@ -101,7 +102,8 @@ class Initiatives:
         self.catalog = catalog
 
     def _roles(self, actor: str, needed: frozenset[str]) -> frozenset[str]:
-        roles = self.settings.roles_of(actor)
+        with self.db.reading() as session:
+            roles = self._held(session, actor)
         if not roles & needed:
             raise NotPermitted(
                 f"not permitted: this needs one of the roles {', '.join(sorted(needed))}"
@@ -201,6 +203,9 @@ class Initiatives:
             )
         )
 
+    def _held(self, session: Session, actor: str) -> frozenset[str]:
+        return roles_held(self.settings, actor, granted=account_grants(session, actor))
+
     def _get(self, session: Session, initiative_id: int) -> Initiative:
         i = session.get(Initiative, initiative_id, with_for_update=True)
         if i is None:
@@ -241,7 +246,7 @@ class Initiatives:
         with self.db.unit_of_work() as session:
             i = self._get(session, initiative_id)
             machine = self.catalog.machine(session, i.workflow, i.workflow_version)
-            transition, role = machine.check(trigger, i.state, None, self.settings.roles_of(actor))
+            transition, role = machine.check(trigger, i.state, None, self._held(session, actor))
             if transition.guards or transition.actions or transition.vote:
                 raise BadInput(
                     f"workflow {i.workflow!r}: {trigger!r} has guards, actions or a vote, "

@@ -23,6 +23,7 @@ from ceop_workflow.config import Settings
 from ceop_workflow.engine.cadence import financial_year_label
 from ceop_workflow.engine.definition_rules import NAME
 from ceop_workflow.errors import BadInput, NotFound, NotPermitted
+from ceop_workflow.roles import account_grants, roles_held
 from ceop_workflow.store.db import Database
 from ceop_workflow.store.strategy import PlanItem, RegisterChange
 
@@ -127,7 +128,9 @@ class Register:
 
     def _maintainer(self, actor: str) -> str:
         actor = actor.strip().lower()
-        if MAINTAINER not in self.settings.roles_of(actor):
+        with self.db.reading() as session:
+            granted = account_grants(session, actor)
+        if MAINTAINER not in roles_held(self.settings, actor, granted=granted):
             raise NotPermitted(f"not permitted: the register is kept by the role {MAINTAINER}")
         return actor
 

@@ -26,7 +26,12 @@ def test_a_role_granted_to_an_account_lets_the_cli_record_with_it(
     )
     log = ("contact", "log", pid, "--kind", "meeting", "--by", LIAISON)
 
-    code, _, err = run_cli(*log, now=T0)
-    assert (code, err.startswith("error: not permitted")) == (3, True), err
-    ok("user", "add", LIAISON, "--role", "staff", "--no-password")
+    keep = ("register", "add", "objective", "reach", "Maximise reach", "--by", LIAISON)
+    for refused in (log, keep):
+        code, _, err = run_cli(*refused, now=T0)
+        assert (code, err.startswith("error: not permitted")) == (3, True), err
+
+    grant = ("--role", "staff", "--role", "head_of_partnerships")
+    ok("user", "add", LIAISON, *grant, "--no-password")
     assert ok(*log).isdigit()
+    assert "reach" in ok(*keep)
