@@ -192,8 +192,10 @@ def team_load(measures: MonthlyMeasures) -> tuple[KeyworkerLoad, ...]:
 class HomePages:
     """The sections of a home page, read through the service the request acts with."""
 
-    def __init__(self, service: Service) -> None:
+    def __init__(self, service: Service, granted: frozenset[str] = frozenset()) -> None:
         self.service = service
+        # The roles the person's account grants, counted with [roles] by the one resolver.
+        self.granted = granted
         self.worklist = Worklist(service)
 
     def _definition(self, session: Session, p: Partnership) -> Definition:
@@ -204,7 +206,7 @@ class HomePages:
     ) -> list[DutyItem]:
         # The worklist's own duty maths, so the home page shows what the daemon acts on.
         duties = self.worklist._duties(session, definition, p)
-        roles = self.service.roles_of(actor, p)
+        roles = self.service.roles_of(actor, p, self.granted)
         return [
             DutyItem(
                 p.id,
@@ -278,7 +280,7 @@ class HomePages:
                 .order_by(CommitteeDecision.id)
             )
         )
-        fireable = tuple(self.worklist.fireable(session, p, actor))
+        fireable = tuple(self.worklist.fireable(session, p, actor, self.granted))
         if not fireable or any(d.member == actor for d in decisions):
             return None
         case = session.scalars(

@@ -24,7 +24,7 @@ def home(request: Request, done: str = "") -> Response:
     web = web_of(request)
     me = web.require(request)
     roles = web.roles_of(me)
-    pages = HomePages(web.service_for(me))
+    pages = HomePages(web.service, me.account_roles)
     committee = pages.committee(me.email) if COMMITTEE_ROLE in roles else None
     forms = {
         case.id: [(t, fields_for(t)) for t in case.fireable]

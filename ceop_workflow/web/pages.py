@@ -4,7 +4,7 @@ queue, the monthly report and the admin page."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 from markupsafe import Markup
@@ -50,8 +50,8 @@ def book(
     """The book of partnerships: filtered by state and tier, searched by partner name, sorted
     by any column either way, a page at a time."""
     web = web_of(request)
-    me = web.require(request)
-    service = web.service_for(me)
+    web.require(request)
+    service = web.service
     rows = service.list(state=state or None, tier=tier or None)
     if q.strip():
         rows = [r for r in rows if q.strip().lower() in field(r, "partner").lower()]
@@ -87,20 +87,20 @@ def partnership_page(request: Request, partnership_id: PartnershipId, done: str 
     """Everything about one partnership, and a form for each trigger the person may fire."""
     web = web_of(request)
     me = web.require(request)
-    record = web.worklist_for(me).record(partnership_id, me.email)
-    definition = record["definition"]
-    path = [h["source"] for h in record["history"]] + [h["dest"] for h in record["history"]]
+    record = web.worklist.record(partnership_id, me.email, me.account_roles)
+    definition = record.definition
+    path = [h.source for h in record.history] + [h.dest for h in record.history]
     return web.render(
         request,
         "partnership.html",
         {
             "p": record,
             "done": done,
-            "diagram": steps(definition, record["state"], path),
+            "diagram": steps(definition, record.state, path),
             # Built by the engine with every name escaped; no script, no network.
-            "svg": Markup(svg(definition, record["state"], path)),
-            "forms": [(t, fields_for(t)) for t in record["fireable"]],
-            "running": not definition.states[record["state"]].terminal,
+            "svg": Markup(svg(definition, record.state, path)),
+            "forms": [(t, fields_for(t)) for t in record.fireable],
+            "running": not definition.states[record.state].terminal,
             # Set by a trigger's form posted with data the engine refused (web/records.py).
             "problems": getattr(request.state, "form_problems", None),
         },
@@ -112,10 +112,9 @@ def committee(request: Request, done: str = "") -> Response:
     """Business cases waiting on the Partnership Committee, with the vote buttons."""
     web = web_of(request)
     me = web.require(request)
-    queue = web.worklist_for(me).committee_queue(me.email)
-    for item in queue:
-        item["forms"] = [(t, fields_for(t)) for t in item["fireable"]]
-    return web.render(request, "committee.html", {"queue": queue, "done": done})
+    queue = web.worklist.committee_queue(me.email, me.account_roles)
+    forms = {item.id: [(t, fields_for(t)) for t in item.fireable] for item in queue}
+    return web.render(request, "committee.html", {"queue": queue, "forms": forms, "done": done})
 
 
 @router.get("/report")
@@ -123,8 +122,8 @@ def report(request: Request) -> Response:
     """Choose a month of the monthly report: the last 13 and any with data (the last complete
     one chosen)."""
     web = web_of(request)
-    me = web.require(request)
-    months = list(HomePages(web.service_for(me)).report_months())
+    web.require(request)
+    months = list(HomePages(web.service).report_months())
     chosen = months[1]  # the last complete month; months[0] is this one
     return web.render(request, "report.html", {"months": months, "chosen": chosen})
 
@@ -135,11 +134,11 @@ def monthly_report(
 ) -> Response:
     """The monthly report as the reports module draws it: one self-contained page."""
     web = web_of(request)
-    me = web.require(request)
+    web.require(request)
     year, number = (int(part) for part in month.split("-"))
     if not 1 <= number <= 12 or year < 2000:
         raise BadInput(f"month: expected YYYY-MM, got {month!r}")
-    measures = web.service_for(me).measures(date(year, number, 1))
+    measures = web.service.measures(date(year, number, 1))
     # The report carries its own inline styles; this header (kept by SecurityHeaders) lets
     # them apply and still forbids scripts and network loads.
     back = [("Home", "/"), ("Choose another month", "/report")]
@@ -152,9 +151,9 @@ def monthly_report(
 def admin(request: Request) -> Response:
     """Workflow versions and what the daemon last did; for the admin role only."""
     web = web_of(request)
-    me = web.require(request, role=ADMIN_ROLE)
-    service = web.service_for(me)
-    status: list[dict[str, Any]] = web.worklist_for(me).daemon_status()
+    web.require(request, role=ADMIN_ROLE)
+    service = web.service
+    status = web.worklist.daemon_status()
     return web.render(
         request,
         "admin.html",

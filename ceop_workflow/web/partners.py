@@ -36,8 +36,8 @@ def partner_list(
 ) -> Response:
     """Every partner, with how many partnerships it has; sorted by any column, paged."""
     web = web_of(request)
-    me = web.require(request)
-    rows = Partners(web.service_for(me)).list()
+    web.require(request)
+    rows = Partners(web.service).list()
     params: dict[str, str | int] = {"sort": sort, "order": order}
     return web.render(
         request,
@@ -56,6 +56,6 @@ def partner_list(
 def partner_page(request: Request, partner_id: PartnerId) -> Response:
     """One partner: what it is, its partnerships, contacts and contributions."""
     web = web_of(request)
-    me = web.require(request)
-    page = Partners(web.service_for(me)).page(partner_id)
+    web.require(request)
+    page = Partners(web.service).page(partner_id)
     return web.render(request, "partner.html", {"partner": page})
