@@ -19,7 +19,7 @@ from ceop_workflow.reports.render import render_html
 from ceop_workflow.web.context import web_of
 from ceop_workflow.web.diagram import steps
 from ceop_workflow.web.forms import fields_for
-from ceop_workflow.web.listing import field, link, paginate, sort_rows
+from ceop_workflow.web.listing import link, paginate, sort_rows
 
 router = APIRouter(include_in_schema=False)
 # The role that may open /admin (docs/web.md, "Who may do what").
@@ -54,12 +54,12 @@ def book(
     service = web.service
     rows = service.list(state=state or None, tier=tier or None)
     if q.strip():
-        rows = [r for r in rows if q.strip().lower() in field(r, "partner").lower()]
+        rows = [r for r in rows if q.strip().lower() in r.partner.lower()]
     states = sorted(
         {
             s
             for v in service.workflow_versions()
-            for s in service.definition(field(v, "name"), field(v, "version")).states
+            for s in service.definition(v.name, v.version).states
         }
     )
     params = {"q": q, "state": state, "tier": tier, "sort": sort, "order": order}
