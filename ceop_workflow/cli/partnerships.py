@@ -8,15 +8,15 @@ from typing import TYPE_CHECKING, TypeVar
 
 import click
 
+from ceop_workflow.app.service import FireRequest
 from ceop_workflow.cli.app import ID, VERSION, App, address, emit, parse_pairs, pass_app, table
 from ceop_workflow.cli.workflows import FORMATS, draw
 from ceop_workflow.errors import printable
-from ceop_workflow.service import FireRequest
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
 
-    from ceop_workflow.views import AuditLine
+    from ceop_workflow.app.views import AuditLine
 
 T = TypeVar("T", bound="DataclassInstance")
 
@@ -45,7 +45,7 @@ def partner_list(app: App, as_json: bool) -> None:
     """Every partner by name, with how many partnerships it has and how many still run."""
     from dataclasses import asdict
 
-    from ceop_workflow.partners import Partners
+    from ceop_workflow.app.partners import Partners
 
     rows = [asdict(row) | {"kind": row.kind} for row in Partners(app.service).list()]
     columns = ["id", "name", "kind", "partnerships", "running"]

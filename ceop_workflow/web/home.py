@@ -11,7 +11,7 @@ from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ceop_workflow.home import COMMITTEE_ROLE, HEAD_ROLE, HomePages
+from ceop_workflow.app.home import COMMITTEE_ROLE, HEAD_ROLE, HomePages
 from ceop_workflow.web.context import web_of
 from ceop_workflow.web.forms import fields_for
 

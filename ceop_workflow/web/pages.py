@@ -11,10 +11,10 @@ from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
+from ceop_workflow.app.home import HomePages
 from ceop_workflow.engine.diagram_svg import svg
 from ceop_workflow.engine.tiers import Tier
 from ceop_workflow.errors import BadInput
-from ceop_workflow.home import HomePages
 from ceop_workflow.reports.render import render_html
 from ceop_workflow.web.context import web_of
 from ceop_workflow.web.diagram import steps

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path, Query
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ceop_workflow.partners import Partners
+from ceop_workflow.app.partners import Partners
 from ceop_workflow.web.context import web_of
 from ceop_workflow.web.listing import link, paginate, sort_rows
 

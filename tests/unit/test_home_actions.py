@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from ceop_workflow.home import action_for
-from ceop_workflow.worklist import Duty
+from ceop_workflow.app.home import action_for
+from ceop_workflow.app.worklist import Duty
 
 SINCE = datetime(2008, 3, 3, 9, 0, tzinfo=UTC)
 

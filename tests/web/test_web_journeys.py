@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from ceop_workflow.home import HomePages
+from ceop_workflow.app.home import HomePages
 from ceop_workflow.web.listing import field
 from tests.integration.axe import audit_async
 from tests.web.conftest import Journey

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from starlette.testclient import TestClient
 
-from ceop_workflow.home import HomePages
+from ceop_workflow.app.home import HomePages
 from ceop_workflow.web.listing import field
 from tests.web.webtools import (
     COMMITTEE,

@@ -13,9 +13,9 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
+from ceop_workflow.app.service import Service
 from ceop_workflow.engine.tiers import tier_label
 from ceop_workflow.errors import NotFound
-from ceop_workflow.service import Service
 from ceop_workflow.store.models import Contact, Contribution, Partner, Partnership
 
 CONTACTS_SHOWN = 100

@@ -17,13 +17,14 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
+from ceop_workflow.app.links import path_for
+from ceop_workflow.app.records import REVIEWERS, ReviewKind
+from ceop_workflow.app.service import Service
+from ceop_workflow.app.worklist import Duty, Worklist
 from ceop_workflow.engine.definitions import Definition, TransitionDef
 from ceop_workflow.engine.tiers import tier_label
-from ceop_workflow.links import path_for
-from ceop_workflow.records import REVIEWERS, ReviewKind
 from ceop_workflow.reports.measures import MonthlyMeasures, OverdueReview, StaleEngagement
 from ceop_workflow.reports.periods import months_back
-from ceop_workflow.service import Service
 from ceop_workflow.store.models import (
     AuditEntry,
     BusinessCase,
@@ -32,7 +33,6 @@ from ceop_workflow.store.models import (
     Partnership,
     Review,
 )
-from ceop_workflow.worklist import Duty, Worklist
 
 COMMITTEE_ROLE = "committee"
 HEAD_ROLE = "head_of_partnerships"
