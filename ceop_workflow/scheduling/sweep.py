@@ -174,17 +174,18 @@ class Sweeper:
                     # cancels rows past the ORM: read this one (and the partnership) again.
                     session.refresh(p)
                     session.refresh(row)
-                reads.touched.add(pid)
                 if careful:
                     results.append(self._in_savepoint(session, row, p, now, reads))
-                    continue
-                try:
-                    results.append(self._handle_row(session, row, p, now, reads))
-                except (StorageError, OperationalError):
-                    raise
-                except Exception as exc:
-                    log.info("timer %d failed; its batch again, duty by duty: %s", timer_id, exc)
-                    raise _DutyFailed from exc
+                else:
+                    try:
+                        results.append(self._handle_row(session, row, p, now, reads))
+                    except (StorageError, OperationalError):
+                        raise
+                    except Exception as exc:
+                        log.info("timer %d failed; batch again, duty by duty: %s", timer_id, exc)
+                        raise _DutyFailed from exc
+                # What the batch read for this partnership may be stale from now on.
+                reads.touched.add(pid)
             return results
 
     def _lock_batch(

@@ -60,13 +60,23 @@ def reminded(world: World) -> Counter[int]:
         )
 
 
-def test_a_batch_is_one_transaction(world: World) -> None:
+def test_a_batch_is_one_transaction_and_reads_once(world: World) -> None:
     begun: list[int] = []
     event.listen(world.service.db.engine, "begin", lambda _connection: begun.append(1))
+    reads: Counter[str] = Counter()
+
+    def count_reads(_c: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        for table in ("reviews", "objectives"):
+            if f"FROM {table} " in statement:
+                reads[table] += 1
+
+    event.listen(world.service.db.engine, "before_cursor_execute", count_reads)
     report = world.at(MAY).sweep()
     assert (report.claimed, report.done, report.batches) == (PARTNERSHIPS, PARTNERSHIPS, 1)
     # The claim, the batch and the sweep's record; then an empty claim and the final record.
     assert len(begun) == 5, len(begun)
+    # The reviews already recorded and the objectives: once for the batch, not once a duty.
+    assert reads == Counter({"reviews": 1, "objectives": 1}), reads
     assert reminded(world) == Counter(dict.fromkeys(range(1, PARTNERSHIPS + 1), 1))
 
 
