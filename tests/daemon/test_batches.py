@@ -17,7 +17,7 @@ from sqlalchemy import event, func, select, update
 from bench.book import seed_active
 from ceop_workflow.scheduling import effects
 from ceop_workflow.store.models import OutboxMessage, Timer
-from tests.daemon.support import World, london, sqlite_url, write_config
+from tests.daemon.support import TEAM, World, london, sqlite_url, write_config
 
 ENTERED = london(date(2008, 4, 1), time(10))
 MAY = london(date(2008, 5, 1), time(9))  # each partnership's May review falls due
@@ -162,3 +162,28 @@ def test_a_batch_handled_again_writes_nothing_twice(world: World) -> None:
     with world.service.db.reading() as session:
         total: Any = session.scalar(select(func.count()).select_from(OutboxMessage))
     assert total == PARTNERSHIPS
+
+
+def test_a_duty_cancelled_by_an_earlier_firing_of_its_batch_is_left_alone(
+    make_world: Callable[[Path, datetime], World], tmp_path: Path
+) -> None:
+    config = write_config(tmp_path, sqlite_url(tmp_path), batch_size=100)
+    made = make_world(config, ENTERED)
+    pid = made.partnership("Alpha", "partner", date(2008, 4, 1), date(2009, 4, 1), kind="industry")
+    # A contact on 3 November: the stale alert would fall due 60 days later, on 2 January,
+    # after the renewal notice of 1 January (90 days before the term ends).
+    made.at(london(date(2008, 11, 3), time(15))).records.log_contact(pid, "meeting", TEAM)
+    # The daemon was down until 5 January: both are due, in one batch, the notice first. It
+    # fires start_renewal, which leaves `active` and cancels the stale duty (a Core UPDATE the
+    # batch's objects do not see): the stale duty must then do nothing.
+    report = made.at(london(date(2009, 1, 5), time(9, 30))).sweep()
+    assert report.batches == 1
+    assert made.service.show(pid)["state"] == "renewal"
+    with made.service.db.reading() as session:
+        stale = session.scalars(
+            select(Timer.status).filter_by(partnership_id=pid, name="stale_engagement")
+        ).all()
+        mail = session.scalars(select(OutboxMessage.template).filter_by(partnership_id=pid))
+        templates = set(mail)
+    assert "done" not in stale and "cancelled" in stale
+    assert "renewal_coming_up" in templates and "stale_engagement" not in templates
