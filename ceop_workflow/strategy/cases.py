@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from ceop_workflow.clock import Clock
@@ -20,7 +20,7 @@ from ceop_workflow.config import Settings
 from ceop_workflow.errors import BadInput, NotFound, NotPermitted, Refused
 from ceop_workflow.service import actor_roles
 from ceop_workflow.store.db import Database
-from ceop_workflow.store.models import Alert, AuditEntry, Partnership
+from ceop_workflow.store.models import Alert, AuditEntry, Base, Partnership
 from ceop_workflow.store.strategy import CASE_KIND
 
 LIVE = ("open", "acknowledged")
@@ -69,7 +69,7 @@ def open_case(session: Session, p: Partnership, now: datetime, by: str, note: st
     return True
 
 
-_ALERTS = Alert.__table__
+_ALERTS: Table = Base.metadata.tables[Alert.__tablename__]
 _CLOSE = (
     update(_ALERTS)
     .where(
