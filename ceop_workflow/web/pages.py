@@ -4,7 +4,7 @@ queue, the monthly report and the admin page."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 from markupsafe import Markup
@@ -33,8 +33,8 @@ def my_partnerships(request: Request) -> Response:
     """A keyworker's partnerships, what is overdue, due or stale first."""
     web = web_of(request)
     me = web.require(request)
-    mine = web.worklist_for(me).mine(me.email)
-    mine.sort(key=lambda p: min((_STATUS_ORDER[d.status] for d in p["duties"]), default=9))
+    mine = web.worklist.mine(me.email)
+    mine.sort(key=lambda p: min((_STATUS_ORDER[d.status] for d in p.duties), default=9))
     return web.render(request, "mine.html", {"mine": mine})
 
 
@@ -47,16 +47,16 @@ def book(
 ) -> Response:
     """The book of partnerships, filtered by state and tier, searched by partner name."""
     web = web_of(request)
-    me = web.require(request)
-    service = web.service_for(me)
+    web.require(request)
+    service = web.service
     rows = service.list(state=state or None, tier=tier or None)
     if q.strip():
-        rows = [r for r in rows if q.strip().lower() in r["partner"].lower()]
+        rows = [r for r in rows if q.strip().lower() in r.partner.lower()]
     states = sorted(
         {
             s
             for v in service.workflow_versions()
-            for s in service.definition(v["name"], v["version"]).states
+            for s in service.definition(v.name, v.version).states
         }
     )
     return web.render(
@@ -78,20 +78,20 @@ def partnership_page(request: Request, partnership_id: PartnershipId, done: str 
     """Everything about one partnership, and a form for each trigger the person may fire."""
     web = web_of(request)
     me = web.require(request)
-    record = web.worklist_for(me).record(partnership_id, me.email)
-    definition = record["definition"]
-    path = [h["source"] for h in record["history"]] + [h["dest"] for h in record["history"]]
+    record = web.worklist.record(partnership_id, me.email, me.account_roles)
+    definition = record.definition
+    path = [h.source for h in record.history] + [h.dest for h in record.history]
     return web.render(
         request,
         "partnership.html",
         {
             "p": record,
             "done": done,
-            "diagram": steps(definition, record["state"], path),
+            "diagram": steps(definition, record.state, path),
             # Built by the engine with every name escaped; no script, no network.
-            "svg": Markup(svg(definition, record["state"], path)),
-            "forms": [(t, fields_for(t)) for t in record["fireable"]],
-            "running": not definition.states[record["state"]].terminal,
+            "svg": Markup(svg(definition, record.state, path)),
+            "forms": [(t, fields_for(t)) for t in record.fireable],
+            "running": not definition.states[record.state].terminal,
         },
     )
 
@@ -101,10 +101,9 @@ def committee(request: Request, done: str = "") -> Response:
     """Business cases waiting on the Partnership Committee, with the vote buttons."""
     web = web_of(request)
     me = web.require(request)
-    queue = web.worklist_for(me).committee_queue(me.email)
-    for item in queue:
-        item["forms"] = [(t, fields_for(t)) for t in item["fireable"]]
-    return web.render(request, "committee.html", {"queue": queue, "done": done})
+    queue = web.worklist.committee_queue(me.email, me.account_roles)
+    forms = {item.id: [(t, fields_for(t)) for t in item.fireable] for item in queue}
+    return web.render(request, "committee.html", {"queue": queue, "forms": forms, "done": done})
 
 
 @router.get("/report")
@@ -123,11 +122,11 @@ def monthly_report(
 ) -> Response:
     """The monthly report as the reports module draws it: one self-contained page."""
     web = web_of(request)
-    me = web.require(request)
+    web.require(request)
     year, number = (int(part) for part in month.split("-"))
     if not 1 <= number <= 12 or year < 2000:
         raise BadInput(f"month: expected YYYY-MM, got {month!r}")
-    measures = web.service_for(me).measures(date(year, number, 1))
+    measures = web.service.measures(date(year, number, 1))
     # The report carries its own inline styles; this header (kept by SecurityHeaders) lets
     # them apply and still forbids scripts and network loads.
     return HTMLResponse(render_html(measures), headers={"content-security-policy": REPORT_CSP})
@@ -137,9 +136,9 @@ def monthly_report(
 def admin(request: Request) -> Response:
     """Workflow versions and what the daemon last did; for the admin role only."""
     web = web_of(request)
-    me = web.require(request, role=ADMIN_ROLE)
-    service = web.service_for(me)
-    status: list[dict[str, Any]] = web.worklist_for(me).daemon_status()
+    web.require(request, role=ADMIN_ROLE)
+    service = web.service
+    status = web.worklist.daemon_status()
     return web.render(
         request,
         "admin.html",

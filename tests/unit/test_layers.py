@@ -52,6 +52,7 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
                 "migration",
                 "queries",
                 "records",
+                "roles",
                 "service",
                 "throttle",
                 "views",
