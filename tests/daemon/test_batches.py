@@ -178,7 +178,7 @@ def test_a_duty_cancelled_by_an_earlier_firing_of_its_batch_is_left_alone(
     # batch's objects do not see): the stale duty must then do nothing.
     report = made.at(london(date(2009, 1, 5), time(9, 30))).sweep()
     assert report.batches == 1
-    assert made.service.show(pid)["state"] == "renewal"
+    assert made.service.show(pid).state == "renewal"
     with made.service.db.reading() as session:
         stale = session.scalars(
             select(Timer.status).filter_by(partnership_id=pid, name="stale_engagement")
