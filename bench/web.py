@@ -185,17 +185,22 @@ def _get(path: str, headers: dict[str, str]) -> Request:
 
 
 def _fire(token: str) -> Request:
-    # Each thread works on its own partnership, alternating escalate and resolve.
+    # Each thread works on its own partnership, alternating escalate and resolve. Which comes
+    # next is kept across measurements (one may stop between the two) and moves on success.
     bodies = [
         json.dumps({"trigger": "escalate", "data": {"reason": "bench"}}),
         json.dumps({"trigger": "resolve", "data": {"resolution": "bench"}}),
     ]
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    escalated: dict[int, bool] = {}
 
-    def call(conn: http.client.HTTPConnection, index: int, n: int) -> int:
-        conn.request("POST", f"/api/partnerships/{index + 1}/fire", bodies[n % 2], headers)
+    def call(conn: http.client.HTTPConnection, index: int, _n: int) -> int:
+        body = bodies[escalated.get(index, False)]
+        conn.request("POST", f"/api/partnerships/{index + 1}/fire", body, headers)
         response = conn.getresponse()
         response.read()
+        if response.status < 400:
+            escalated[index] = not escalated.get(index, False)
         return response.status
 
     return call
