@@ -137,6 +137,7 @@ def main(argv: list[str] | None = None) -> int:
                 if round_:  # round 0 warms caches, compiled statements, the machine; dropped
                     rates.append(n / seconds)
         grown, fired = memory_kept(step, 20)
+        attached = len(service.catalog._machines[("partnership", 1)]._machine.models)
         service.db.dispose()
     ratios = [s / p for s, p in zip(service_rates, plain_rates, strict=True)]
     print(f"{args.rounds} rounds of {n:,} firings each, median [min-max]:")
@@ -145,7 +146,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"ratio service / plain     {spread(ratios, 2)} (per round)")
     print(
         f"engine memory kept        {grown / fired:,.1f} bytes per firing "
-        f"({grown:,} bytes over {fired:,} more firings; tracemalloc: caches, not state)"
+        f"({grown:,} bytes over {fired:,} more firings; tracemalloc: caches, not state; "
+        f"models attached to the machine: {attached})"
     )
     return 0
 
