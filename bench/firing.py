@@ -42,7 +42,7 @@ sys.path[:] = [str(ROOT)] + [p for p in sys.path if Path(p or ".").resolve() != 
 from sqlalchemy import bindparam, insert, update  # noqa: E402
 
 from bench.peers_extra import active_partnerships, firing_step, project_service  # noqa: E402
-from ceop_workflow.service import Service  # noqa: E402
+from ceop_workflow.app.service import Service  # noqa: E402
 from ceop_workflow.store.models import AuditEntry, Partnership  # noqa: E402
 
 KEYWORKER = "kw@ceop.example"

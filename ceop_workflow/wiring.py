@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ceop_workflow.catalog import Catalog
+from ceop_workflow.app.catalog import Catalog
+from ceop_workflow.app.queries import Queries
 from ceop_workflow.clock import Clock
 from ceop_workflow.config import Settings
 from ceop_workflow.engine.rules import DEFAULT_REGISTRY
 from ceop_workflow.notify.template_files import template_names
-from ceop_workflow.queries import Queries
 from ceop_workflow.store.db import Database
 
 if TYPE_CHECKING:  # imported in build_service: a command that only reads needs none of them
-    from ceop_workflow.service import Service
+    from ceop_workflow.app.service import Service
 
 
 def known_templates(settings: Settings) -> frozenset[str] | None:
@@ -29,10 +29,10 @@ def build_catalog(settings: Settings) -> Catalog:
 
 def build_service(settings: Settings, database: Database, clock: Clock) -> Service:
     """The service with every listener this installation runs (timers, notifications)."""
+    from ceop_workflow.app.service import Listener, Service
     from ceop_workflow.notify.contact_notices import ContactNotices
     from ceop_workflow.notify.transition_notices import TransitionNotices
     from ceop_workflow.scheduling.listener import TimerListener
-    from ceop_workflow.service import Listener, Service
 
     catalog = build_catalog(settings)
     listeners: list[Listener] = [

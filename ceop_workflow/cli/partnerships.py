@@ -15,7 +15,7 @@ from ceop_workflow.errors import printable
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
 
-    from ceop_workflow.views import AuditLine
+    from ceop_workflow.app.views import AuditLine
 
 T = TypeVar("T", bound="DataclassInstance")
 
@@ -165,7 +165,7 @@ def fire(
     as_json: bool,
 ) -> None:
     """Fire TRIGGER on a partnership."""
-    from ceop_workflow.service import FireRequest
+    from ceop_workflow.app.service import FireRequest  # the write side, for this command only
 
     result = app.service.fire(
         FireRequest(

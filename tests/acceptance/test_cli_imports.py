@@ -14,7 +14,7 @@ from tests.support import CliResult, cli_env
 HEAVY = ["fastapi", "starlette", "uvicorn", "alembic", "jinja2", "jinja2.sandbox", "apscheduler"]
 # A command that only reads needs none of the write side (the use cases that fire, the
 # listeners, the outbox), nor the bank holidays (no date maths).
-WRITE_SIDE = ["ceop_workflow.service", "ceop_workflow.notify.outbox", "holidays"]
+WRITE_SIDE = ["ceop_workflow.app.service", "ceop_workflow.notify.outbox", "holidays"]
 
 PROBE = """
 import json, sys
