@@ -220,7 +220,10 @@ def main() -> None:
         return
     with tempfile.TemporaryDirectory() as folder:
         db = Path(folder) / "bench.db"
-        token = seed(db, args.threads)
+        # One partnership per client thread for the API's firings, and one more for the page,
+        # which those firings must not fill with history as the rounds go by.
+        token = seed(db, args.threads + 1)
+        page = f"/partnerships/{args.threads + 1}"
         port = _free_port()
         env = {**os.environ, "PYTHONPATH": str(REPO)}
         server = subprocess.Popen(
@@ -232,8 +235,8 @@ def main() -> None:
             targets = [
                 ("bare endpoint      GET /bare", _get("/bare", {})),
                 (
-                    "partnership page   GET /partnerships/1",
-                    _get("/partnerships/1", {"Cookie": cookie}),
+                    f"partnership page   GET {page}",
+                    _get(page, {"Cookie": cookie}),
                 ),
                 ("API fire           POST /api/partnerships/N/fire", _fire(token)),
             ]
