@@ -37,6 +37,20 @@ def partner_add(app: App, name: str, individual: bool, contractor: bool) -> None
     click.echo(app.service.add_partner(name, individual=individual, contractor=contractor))
 
 
+@partner.command("list")
+@JSON
+@pass_app
+def partner_list(app: App, as_json: bool) -> None:
+    """Every partner by name, with how many partnerships it has and how many still run."""
+    from dataclasses import asdict
+
+    from ceop_workflow.app.partners import Partners
+
+    rows = [asdict(row) | {"kind": row.kind} for row in Partners(app.service).list()]
+    columns = ["id", "name", "kind", "partnerships", "running"]
+    emit(rows, as_json, table(rows, columns))
+
+
 @click.group()
 def partnership() -> None:
     """Create, list and look at partnerships."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
@@ -316,8 +316,11 @@ def _environment() -> Environment:
     return env
 
 
-def render_html(measures: MonthlyMeasures) -> str:
+def render_html(measures: MonthlyMeasures, links: Sequence[tuple[str, str]] = ()) -> str:
     """One self-contained HTML page: targets against actuals, trend, tiers, what needs attention.
+
+    `links` (label, address) are drawn as a navigation bar at the top: the web application
+    passes its way back; the emailed and saved report has none.
 
     Every chart has a text alternative (an SVG <title>/<desc> and a table); status is given in
     words as well as colour. A Content-Security-Policy forbids scripts and network loads.
@@ -339,4 +342,5 @@ def render_html(measures: MonthlyMeasures) -> str:
         definition=OBJECTIVES_DEFINITION,
         monthly_target=m.funding.target_per_year / 12,
         zero=Decimal(0),
+        links=list(links),
     )

@@ -14,7 +14,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from ceop_workflow.app.accounts import Accounts
 from ceop_workflow.app.service import Service
 from ceop_workflow.config import Settings
-from ceop_workflow.web import adoption, api, errors, pages, records, signin
+from ceop_workflow.web import adoption, api, errors, home, pages, partners, records, signin
 from ceop_workflow.web.context import Web
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -89,7 +89,9 @@ def create_app(service: Service, accounts: Accounts, secret: str) -> FastAPI:
     app.state.web = Web(service, accounts, secret)
     errors.install(app)
     app.include_router(signin.router)
+    app.include_router(home.router)
     app.include_router(pages.router)
+    app.include_router(partners.router)
     app.include_router(records.router)
     app.include_router(api.router)
     app.include_router(adoption.router)

@@ -18,6 +18,7 @@ from ceop_workflow.app.service import Service
 from ceop_workflow.app.throttle import SigninThrottle
 from ceop_workflow.app.worklist import Worklist
 from ceop_workflow.errors import NotPermitted
+from ceop_workflow.web import presenting
 from ceop_workflow.web.auth import (
     Principal,
     Sessions,
@@ -62,6 +63,7 @@ class Web:
         self.sessions = Sessions(secret, self.settings.web)
         self.throttle = SigninThrottle(service.db, service.clock)
         self.templates = templates_environment()
+        presenting.install(self.templates, self.settings.tz)
 
     def roles_of(self, principal: Principal) -> list[str]:
         """Every role the person holds outside any one partnership, for display and checks."""

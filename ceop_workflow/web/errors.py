@@ -18,6 +18,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from ceop_workflow.errors import CeopWorkflowError
 from ceop_workflow.web.auth import SignInRequired
 from ceop_workflow.web.context import web_of
+from ceop_workflow.web.problems import request_problems
 
 LOG = logging.getLogger("ceop_workflow.web")
 _TITLES = {
@@ -95,8 +96,10 @@ async def on_error(request: Request, exc: Exception) -> Response:
 
 
 async def on_validation(request: Request, exc: Exception) -> Response:
-    """Malformed input to the API (a wrong type, a missing field): 422, never a 500."""
+    """Malformed input (a wrong type, a missing field): 422, never a 500; in words on pages."""
     assert isinstance(exc, RequestValidationError)
+    if not _is_api(request):
+        return respond(request, 422, "BadInput", request_problems(exc.errors()))
     problems = []
     for error in exc.errors()[:5]:
         where = ".".join(str(p) for p in error.get("loc", ()))

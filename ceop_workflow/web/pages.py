@@ -11,31 +11,30 @@ from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
+from ceop_workflow.app.home import HomePages
 from ceop_workflow.engine.diagram_svg import svg
 from ceop_workflow.engine.tiers import Tier
 from ceop_workflow.errors import BadInput
-from ceop_workflow.reports.periods import months_back
 from ceop_workflow.reports.render import render_html
 from ceop_workflow.web.context import web_of
 from ceop_workflow.web.diagram import steps
 from ceop_workflow.web.forms import fields_for
+from ceop_workflow.web.listing import link, paginate, sort_rows
 
 router = APIRouter(include_in_schema=False)
 # The role that may open /admin (docs/web.md, "Who may do what").
 ADMIN_ROLE = "admin"
 PartnershipId = Annotated[int, Path(ge=1, le=2_147_483_647)]
-_STATUS_ORDER = {"overdue": 0, "due": 1, "stale": 2}
+# The book's columns: the row's field to sort by, and the heading.
+BOOK_COLUMNS = (
+    ("id", "#"),
+    ("partner", "Partner"),
+    ("state", "State"),
+    ("tier_label", "Tier"),
+    ("keyworker", "Keyworker"),
+)
+SORTABLE = "^(" + "|".join(name for name, _ in BOOK_COLUMNS) + ")$"
 REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'"
-
-
-@router.get("/")
-def my_partnerships(request: Request) -> Response:
-    """A keyworker's partnerships, what is overdue, due or stale first."""
-    web = web_of(request)
-    me = web.require(request)
-    mine = web.worklist.mine(me.email)
-    mine.sort(key=lambda p: min((_STATUS_ORDER[d.status] for d in p.duties), default=9))
-    return web.render(request, "mine.html", {"mine": mine})
 
 
 @router.get("/partnerships")
@@ -44,8 +43,12 @@ def book(
     state: Annotated[str, Query(max_length=100)] = "",
     tier: Annotated[str, Query(max_length=100)] = "",
     q: Annotated[str, Query(max_length=200)] = "",
+    sort: Annotated[str, Query(pattern=SORTABLE)] = "id",
+    order: Annotated[str, Query(pattern="^(asc|desc)$")] = "asc",
+    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
 ) -> Response:
-    """The book of partnerships, filtered by state and tier, searched by partner name."""
+    """The book of partnerships: filtered by state and tier, searched by partner name, sorted
+    by any column either way, a page at a time."""
     web = web_of(request)
     web.require(request)
     service = web.service
@@ -59,14 +62,20 @@ def book(
             for s in service.definition(v.name, v.version).states
         }
     )
+    params = {"q": q, "state": state, "tier": tier, "sort": sort, "order": order}
     return web.render(
         request,
         "book.html",
         {
-            "rows": rows,
+            "page": paginate(sort_rows(rows, sort, order == "desc"), page),
+            "params": params,
+            "link": lambda **changes: link("/partnerships", params, **changes),
+            "columns": BOOK_COLUMNS,
             "state": state,
             "tier": tier,
             "q": q,
+            "sort": sort,
+            "order": order,
             "states": states,
             "tiers": [(t.value, t.label) for t in Tier],
         },
@@ -92,6 +101,8 @@ def partnership_page(request: Request, partnership_id: PartnershipId, done: str 
             "svg": Markup(svg(definition, record.state, path)),
             "forms": [(t, fields_for(t)) for t in record.fireable],
             "running": not definition.states[record.state].terminal,
+            # Set by a trigger's form posted with data the engine refused (web/records.py).
+            "problems": getattr(request.state, "form_problems", None),
         },
     )
 
@@ -108,12 +119,13 @@ def committee(request: Request, done: str = "") -> Response:
 
 @router.get("/report")
 def report(request: Request) -> Response:
-    """Choose a month of the monthly report (the last complete month first)."""
+    """Choose a month of the monthly report: the last 13 and any with data (the last complete
+    one chosen)."""
     web = web_of(request)
     web.require(request)
-    today = web.service.clock.now().astimezone(web.settings.tz).date()
-    months = list(reversed(months_back(today.replace(day=1), 13)))
-    return web.render(request, "report.html", {"months": months, "chosen": months[1]})
+    months = list(HomePages(web.service).report_months())
+    chosen = months[1]  # the last complete month; months[0] is this one
+    return web.render(request, "report.html", {"months": months, "chosen": chosen})
 
 
 @router.get("/report/monthly")
@@ -129,7 +141,10 @@ def monthly_report(
     measures = web.service.measures(date(year, number, 1))
     # The report carries its own inline styles; this header (kept by SecurityHeaders) lets
     # them apply and still forbids scripts and network loads.
-    return HTMLResponse(render_html(measures), headers={"content-security-policy": REPORT_CSP})
+    back = [("Home", "/"), ("Choose another month", "/report")]
+    return HTMLResponse(
+        render_html(measures, back), headers={"content-security-policy": REPORT_CSP}
+    )
 
 
 @router.get("/admin")

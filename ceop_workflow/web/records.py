@@ -18,10 +18,12 @@ from starlette.responses import RedirectResponse, Response
 
 from ceop_workflow.app.records import ContactKind, ReviewKind
 from ceop_workflow.app.service import FireRequest
-from ceop_workflow.errors import BadInput
+from ceop_workflow.errors import BadInput, MissingData
+from ceop_workflow.web import pages
 from ceop_workflow.web.auth import CSRF_FIELD, Principal, check_csrf
 from ceop_workflow.web.context import Web, web_of
-from ceop_workflow.web.forms import data_from_form
+from ceop_workflow.web.forms import DATA_PREFIX, data_from_form, fields_for
+from ceop_workflow.web.problems import form_problems
 from ceop_workflow.web.signin import safe_next
 
 router = APIRouter(include_in_schema=False)
@@ -66,7 +68,16 @@ async def fire(request: Request, partnership_id: PartnershipId, trigger: Trigger
         expected_version=_version(form),
         granted=me.account_roles,
     )
-    await run_in_threadpool(web.service.fire, fire_request)
+    try:
+        await run_in_threadpool(web.service.fire, fire_request)
+    except MissingData as exc:
+        # The page again, each problem next to its field and what was typed kept.
+        values = {k.removeprefix(DATA_PREFIX): v for k, v in fields if k.startswith(DATA_PREFIX)}
+        form_fields = fields_for(transition) if transition else []
+        request.state.form_problems = form_problems(trigger, exc.message, form_fields, values)
+        page = await run_in_threadpool(pages.partnership_page, request, partnership_id)
+        page.status_code = 422
+        return page
     target = safe_next(_text(form, "next") or f"/partnerships/{partnership_id}")
     joiner = "&" if "?" in target else "?"
     return RedirectResponse(f"{target}{joiner}done={quote(trigger)}", status_code=303)

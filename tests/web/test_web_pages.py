@@ -85,12 +85,14 @@ def test_stale_page_is_a_conflict(client: TestClient, site: Site) -> None:
     assert "changed by someone else" in response.text
 
 
-def test_missing_data_is_422_with_the_engines_message(client: TestClient, site: Site) -> None:
+def test_missing_data_is_422_said_next_to_the_field(client: TestClient, site: Site) -> None:
     sign_in(client, COMMITTEE)
     token = csrf_of(client.get("/").text)
     response = client.post(f"/partnerships/{site.queued_id}/fire/defer", data={"csrf_token": token})
     assert response.status_code == 422
-    assert "missing data: reason" in response.text
+    field = f"f-{site.queued_id}-defer-reason"
+    assert f'<p class="field-error" id="{field}-error">' in response.text
+    assert "Enter the reason." in response.text
 
 
 def test_committee_queue_shows_case_and_vote_buttons_to_members_only(
