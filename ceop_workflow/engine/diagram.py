@@ -1,4 +1,9 @@
-"""Diagrams of a definition, drawn from the definition itself (no graphviz, no model needed)."""
+"""Diagrams of a definition, drawn from the definition itself (no graphviz, no model needed).
+
+`dot` writes the Graphviz text the CLI prints; `page_dot` writes the one laid out for a web page
+(top to bottom, so it fits a page's width; the current state and the path taken marked).
+Names in a definition are checked identifiers (`[a-z][a-z0-9_]*`), so they need no quoting.
+"""
 
 from __future__ import annotations
 
@@ -46,5 +51,52 @@ def dot(definition: Definition, current: str | None = None, path: Iterable[str] 
     for t in definition.transitions:
         for source in t.sources:
             lines.append(f'  {source} -> {t.dest} [label="{t.trigger}"];')
+    lines.append("}")
+    return "\n".join(lines)
+
+
+# Colours with at least 4.5:1 contrast on white, and never the only sign: the current state
+# also says "(now)" and the path taken is drawn with thicker lines.
+_NOW_FILL, _PATH = "#ffdd66", "#1f4e8c"
+PAGE_FONT_PT = 14
+
+
+def page_dot(
+    definition: Definition,
+    current: str | None = None,
+    path: Iterable[str] = (),
+    taken: Iterable[tuple[str, str, str]] = (),
+) -> str:
+    """Graphviz text for a web page: top to bottom; `current` filled and labelled "(now)",
+    the states of `path` and the edges `taken` (source, trigger, dest) drawn in bold blue."""
+    visited = set(path)
+    walked = set(taken)
+    font = f'fontname="Helvetica", fontsize={PAGE_FONT_PT}'
+    lines = [
+        f'digraph "{definition.name}_v{definition.version}" {{',
+        "  rankdir=TB; nodesep=0.35; ranksep=0.45; pad=0.1;",
+        f'  node [shape=box, style=rounded, {font}, margin="0.15,0.06"];',
+        f'  edge [{font}, color="#444444", fontcolor="#222222", arrowsize=0.8];',
+        '  __start [shape=point, label="", width=0.12];',
+        f"  __start -> {definition.initial};",
+    ]
+    for state in definition.states.values():
+        attributes = ["peripheries=2"] if state.terminal else []
+        if state.name == current:
+            attributes += [
+                f'label="{state.name}\\n(now)"',
+                "penwidth=3",
+                'style="rounded,bold,filled"',
+                f'fillcolor="{_NOW_FILL}"',
+            ]
+        elif state.name in visited:
+            attributes += [f'color="{_PATH}"', "penwidth=2"]
+        lines.append(f"  {state.name} [{', '.join(attributes)}];")
+    for t in definition.transitions:
+        for source in t.sources:
+            edge = [f'label=" {t.trigger} "']
+            if (source, t.trigger, t.dest) in walked:
+                edge += [f'color="{_PATH}"', f'fontcolor="{_PATH}"', "penwidth=2.5"]
+            lines.append(f"  {source} -> {t.dest} [{', '.join(edge)}];")
     lines.append("}")
     return "\n".join(lines)

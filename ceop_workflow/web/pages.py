@@ -1,28 +1,27 @@
 """The pages people read: their partnerships, the book, one partnership, the committee's
-queue, the monthly report and the admin page."""
+queue and the monthly report. The admin's pages are in admin_home and desk."""
 
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
-from ceop_workflow.engine.diagram_svg import svg
+from ceop_workflow.diagrams import draw
 from ceop_workflow.engine.tiers import Tier
 from ceop_workflow.errors import BadInput
 from ceop_workflow.reports.periods import months_back
 from ceop_workflow.reports.render import render_html
+from ceop_workflow.web.admin_home import admin_home
 from ceop_workflow.web.context import web_of
 from ceop_workflow.web.diagram import steps
 from ceop_workflow.web.forms import fields_for
 
 router = APIRouter(include_in_schema=False)
-# The role that may open /admin (docs/web.md, "Who may do what").
-ADMIN_ROLE = "admin"
 PartnershipId = Annotated[int, Path(ge=1, le=2_147_483_647)]
 _STATUS_ORDER = {"overdue": 0, "due": 1, "stale": 2}
 REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'"
@@ -35,7 +34,7 @@ def my_partnerships(request: Request) -> Response:
     me = web.require(request)
     mine = web.worklist_for(me).mine(me.email)
     mine.sort(key=lambda p: min((_STATUS_ORDER[d.status] for d in p["duties"]), default=9))
-    return web.render(request, "mine.html", {"mine": mine})
+    return web.render(request, "mine.html", {"mine": mine, "admin": admin_home(web, me)})
 
 
 @router.get("/partnerships")
@@ -81,6 +80,8 @@ def partnership_page(request: Request, partnership_id: PartnershipId, done: str 
     record = web.worklist_for(me).record(partnership_id, me.email)
     definition = record["definition"]
     path = [h["source"] for h in record["history"]] + [h["dest"] for h in record["history"]]
+    taken = [(h["source"], h["trigger"], h["dest"]) for h in record["history"]]
+    drawing = draw(definition, record["state"], path, taken)
     return web.render(
         request,
         "partnership.html",
@@ -88,8 +89,9 @@ def partnership_page(request: Request, partnership_id: PartnershipId, done: str 
             "p": record,
             "done": done,
             "diagram": steps(definition, record["state"], path),
-            # Built by the engine with every name escaped; no script, no network.
-            "svg": Markup(svg(definition, record["state"], path)),
+            "drawing": drawing,
+            # Drawn from checked names only (Graphviz or the engine); no script, no network.
+            "svg": Markup(drawing.svg),
             "forms": [(t, fields_for(t)) for t in record["fireable"]],
             "running": not definition.states[record["state"]].terminal,
         },
@@ -131,17 +133,3 @@ def monthly_report(
     # The report carries its own inline styles; this header (kept by SecurityHeaders) lets
     # them apply and still forbids scripts and network loads.
     return HTMLResponse(render_html(measures), headers={"content-security-policy": REPORT_CSP})
-
-
-@router.get("/admin")
-def admin(request: Request) -> Response:
-    """Workflow versions and what the daemon last did; for the admin role only."""
-    web = web_of(request)
-    me = web.require(request, role=ADMIN_ROLE)
-    service = web.service_for(me)
-    status: list[dict[str, Any]] = web.worklist_for(me).daemon_status()
-    return web.render(
-        request,
-        "admin.html",
-        {"versions": service.workflow_versions(), "daemon": status},
-    )

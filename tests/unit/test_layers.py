@@ -47,6 +47,8 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
             {
                 "accounts",
                 "catalog",
+                "desk",
+                "diagrams",
                 "emails",
                 "links",
                 "migration",
