@@ -84,7 +84,7 @@ def page_dot(
         attributes = ["peripheries=2"] if state.terminal else []
         if state.name == current:
             attributes += [
-                f'label="{state.name}\\n(now)"',
+                f'label="{state.name} (now)"',
                 "penwidth=3",
                 'style="rounded,bold,filled"',
                 f'fillcolor="{_NOW_FILL}"',

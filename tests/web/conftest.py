@@ -144,8 +144,10 @@ def browse(live_site: str) -> Callable[[Journey], None]:
                 executable_path=str(executable), args=CHROMIUM_ARGS
             )
             try:
+                # bypass_csp: axe-core is injected as an inline script, which the site's
+                # policy (rightly) forbids; the policy itself is checked on the headers.
                 context = await browser.new_context(
-                    base_url=live_site, viewport={"width": 1280, "height": 900}
+                    base_url=live_site, viewport={"width": 1280, "height": 900}, bypass_csp=True
                 )
                 context.set_default_timeout(scaled(10) * 1000)
                 await journey(await context.new_page())

@@ -1,0 +1,123 @@
+"""Readable diagrams (issue 15, item 3): the diagram of workflows/partnership.toml on a 1280 px
+page, measured in a real Chromium: every label at least 12 px, no two labels overlapping; the
+current state and the path taken marked; the fallback said on the page when `dot` is missing."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from starlette.testclient import TestClient
+
+from ceop_workflow.diagrams import DOT_ENV, LayoutUnavailable, draw, run_dot
+from ceop_workflow.engine.definitions import Definition
+from tests.integration.browser import in_ci
+from tests.web.conftest import Journey
+from tests.web.webtools import ARTIFACTS, KEYWORKER, PASSWORD, Site, sign_in
+
+Browse = Callable[[Journey], None]
+MIN_LABEL_PX = 12.0
+# Each label's rendered box in CSS pixels and its font size as drawn (its font-size attribute
+# times the scale from SVG units to the screen).
+MEASURE = """() => [...document.querySelectorAll('.svg-wrap svg text')].map(t => {
+  const r = t.getBoundingClientRect();
+  const size = parseFloat(t.getAttribute('font-size') || getComputedStyle(t).fontSize);
+  return {text: t.textContent, x: r.left, y: r.top, w: r.width, h: r.height,
+          px: size * t.getScreenCTM().a};
+})"""
+
+
+@pytest.fixture
+def dot_installed() -> None:
+    """Graphviz's `dot` is needed; without it a developer's run skips, CI fails."""
+    if shutil.which("dot") is None:
+        if in_ci():
+            pytest.fail("no Graphviz `dot`: CI must lay out diagrams (run .ci/install-graphviz.sh)")
+        pytest.skip("no Graphviz `dot` (apt install graphviz)")
+
+
+def _overlaps(boxes: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    found = []
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1 :]:
+            width = min(a["x"] + a["w"], b["x"] + b["w"]) - max(a["x"], b["x"])
+            height = min(a["y"] + a["h"], b["y"] + b["h"]) - max(a["y"], b["y"])
+            if width > 0.5 and height > 0.5:  # sharing an edge is not overlapping
+                found.append((a["text"], b["text"]))
+    return found
+
+
+@pytest.mark.browser
+def test_partnership_diagram_at_1280_px_has_labels_of_12_px_and_none_overlapping(
+    browse: Browse, site: Site, dot_installed: None
+) -> None:
+    measured: list[dict[str, Any]] = []
+
+    async def journey(page: Any) -> None:
+        await page.set_viewport_size({"width": 1280, "height": 900})
+        await page.goto("/signin")
+        await page.get_by_label("Email address").fill(KEYWORKER)
+        await page.get_by_label("Password").fill(PASSWORD)
+        await page.keyboard.press("Enter")
+        await page.wait_for_url("**/")
+        await page.goto(f"/partnerships/{site.active_id}")
+        assert "Laid out by Graphviz." in await page.inner_text("main")
+        measured.extend(await page.evaluate(MEASURE))
+        ARTIFACTS.mkdir(exist_ok=True)
+        wrap = page.locator(".svg-wrap")
+        await wrap.screenshot(path=str(ARTIFACTS / "diagram-partnership-1280.png"))
+
+    browse(journey)
+
+    definition = site.service.definition("partnership")
+    labels = {m["text"].strip() for m in measured}
+    # Every state and every trigger is drawn, and the current state says so.
+    assert set(definition.states) - {"active"} <= labels
+    assert "active (now)" in labels
+    assert {t.trigger for t in definition.transitions} <= labels
+    small = [(m["text"], round(m["px"], 1)) for m in measured if m["px"] < MIN_LABEL_PX]
+    assert small == []
+    assert _overlaps(measured) == []
+
+
+def test_the_path_taken_and_the_current_state_are_marked(dot_installed: None, site: Site) -> None:
+    definition: Definition = site.service.definition("partnership")
+    history = site.service.history(site.active_id)
+    path = [h["source"] for h in history] + [h["dest"] for h in history]
+    taken = [(h["source"], h["trigger"], h["dest"]) for h in history]
+
+    drawing = draw(definition, "active", path, taken)
+
+    assert drawing.laid_out
+    # The taken edges are drawn in the path colour; one not taken (withdraw) is not.
+    assert drawing.svg.count('stroke="#1f4e8c"') >= len(taken)
+    assert "(now)" in drawing.svg and 'fill="#ffdd66"' in drawing.svg
+
+
+def test_without_dot_the_page_uses_the_built_in_layout_and_says_so(
+    client: TestClient, site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(DOT_ENV, "/nonexistent/dot")
+    sign_in(client, KEYWORKER)
+
+    html = client.get(f"/partnerships/{site.active_id}").text
+
+    assert "Graphviz (dot) is not installed here, so a simpler built-in layout is shown." in html
+    assert "<svg" in html
+
+
+@pytest.mark.parametrize(
+    ("source", "binary", "message"),
+    [
+        ("digraph { a -> }", "dot", "Graphviz failed"),
+        ("digraph {" + " a;" * 100_000 + "}", "dot", "too large to lay out"),
+        ("digraph { a }", "/nonexistent/dot", "Graphviz could not run"),
+    ],
+)
+def test_a_layout_that_fails_is_a_named_refusal(
+    dot_installed: None, source: str, binary: str, message: str
+) -> None:
+    with pytest.raises(LayoutUnavailable, match=message):
+        run_dot(source, binary)
