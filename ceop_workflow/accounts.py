@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from ceop_workflow.clock import Clock
 from ceop_workflow.config import Settings
@@ -158,7 +158,9 @@ class Accounts:
     def summaries(self) -> list[AccountSummary]:
         """Every account, by email address, with its roles and how many live API tokens."""
         with self.db.reading() as session:
-            users = session.scalars(select(User).order_by(User.email)).all()
+            users = session.scalars(
+                select(User).options(selectinload(User.tokens)).order_by(User.email)
+            ).all()
             return [
                 AccountSummary(
                     u.email,

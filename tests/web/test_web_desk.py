@@ -224,3 +224,37 @@ def test_the_home_page_of_a_non_admin_has_no_admin_section(client: TestClient) -
     sign_in(client, KEYWORKER)
 
     assert 'id="admin-home-title"' not in client.get("/").text
+
+
+def test_a_state_the_new_version_lacks_asks_where_its_partnerships_go(
+    client: TestClient, site: Site
+) -> None:
+    renamed = (
+        PARTNERSHIP.replace("version = 1", "version = 2", 1)
+        .replace("[states.active]", "[states.running]")
+        .replace('"active"', '"running"')
+    )
+    token = _admin(client)
+    checked = _check(client, token, renamed)
+    assert "state removed" in checked
+    client.post(
+        "/admin/workflows/load",
+        data={"csrf_token": token, "source": renamed, "content_hash": _hash_in(checked)},
+    )
+    path = "/admin/workflows/partnership/migrate"
+
+    refused = client.get(f"{path}?to=2").text
+    mapped = client.get(f"{path}?to=2&map.active=running").text
+
+    assert "no mapping for active (partnerships 1)" in refused
+    assert 'name="map.active"' in refused and 'name="fingerprint"' not in refused
+    assert "v1 active</td><td>v2 running</td>" in mapped
+    assert '<input type="hidden" name="map.active" value="running">' in mapped
+    marker = 'name="fingerprint" value="'
+    fingerprint = mapped[mapped.index(marker) + len(marker) :].split('"', 1)[0]
+    done = client.post(
+        path,
+        data={"csrf_token": token, "to": "2", "fingerprint": fingerprint, "map.active": "running"},
+    )
+    assert done.status_code == 303
+    assert site.service.show(site.active_id)["state"] == "running"
