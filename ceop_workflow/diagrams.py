@@ -13,7 +13,7 @@ import os
 import re
 import shutil
 import subprocess
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -92,15 +92,17 @@ def draw(
     current: str | None = None,
     path: Iterable[str] = (),
     taken: Iterable[tuple[str, str, str]] = (),
+    marks: Mapping[str, str] | None = None,
 ) -> Drawing:
-    """The page's diagram, the current state and the path taken marked."""
+    """The page's diagram, the current state and the path taken marked (and `marks`, see
+    `page_dot`; the built-in layout leaves them out)."""
     path, taken = tuple(path), tuple(taken)
     binary = dot_binary()
     if binary is None:
         note = "Graphviz (dot) is not installed here, so a simpler built-in layout is shown."
     else:
         try:
-            laid_out = _laid_out(page_dot(definition, current, path, taken), binary)
+            laid_out = _laid_out(page_dot(definition, current, path, taken, marks), binary)
             return Drawing(laid_out, "graphviz")
         except LayoutUnavailable as exc:
             note = f"{exc}, so a simpler built-in layout is shown."

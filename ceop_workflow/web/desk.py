@@ -91,8 +91,12 @@ def _examined_page(
     scenario_problems: tuple[Problem, ...] = (),
     scenario_source: str = "",
 ) -> Response:
-    d = examined.definition
-    drawing = draw(d) if d is not None else None
+    d, change = examined.definition, examined.diff
+    marks = {}
+    if change is not None:
+        marks = dict.fromkeys([*change.states_added, *change.transitions_added], "new")
+        marks |= dict.fromkeys([*change.states_changed, *change.transitions_changed], "changed")
+    drawing = draw(d, marks=marks) if d is not None else None
     return web.render(
         request,
         "desk_examined.html",

@@ -112,6 +112,7 @@ def test_a_new_version_shows_its_diff_the_partnerships_it_touches_and_its_diagra
     assert f"#{site.active_id} Acme" in html and "new way out (flag_concern)" in html
     assert f"#{site.queued_id} " not in html
     assert '<svg role="img" aria-label="Workflow diagram"' in html
+    assert "flag_concern (new)" in html  # what the version adds is marked on the diagram
     assert "Load partnership v2" in html
 
 
