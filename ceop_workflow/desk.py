@@ -25,7 +25,7 @@ from ceop_workflow.clock import Clock
 from ceop_workflow.engine.definitions import Definition, content_hash, parse
 from ceop_workflow.engine.diff import DefinitionDiff, diff
 from ceop_workflow.errors import BadInput, DefinitionError, NotFound
-from ceop_workflow.migration import Migrator
+from ceop_workflow.migration import Migrator, Move
 from ceop_workflow.store.db import Database
 from ceop_workflow.store.models import AdminAction, Partnership, WorkflowDefinition
 
@@ -89,7 +89,7 @@ class Planned:
     name: str
     to_version: int
     dry_run: bool
-    moves: tuple[Mapping[str, Any], ...]
+    moves: tuple[Move, ...]
     fingerprint: str
 
 
@@ -115,10 +115,9 @@ def problems_of(error: DefinitionError, origin: str = ORIGIN) -> tuple[Problem, 
     return tuple(found)
 
 
-def _fingerprint(moves: Sequence[Mapping[str, Any]]) -> str:
+def _fingerprint(moves: Sequence[Move]) -> str:
     # What a migration would do, without the timer lines (their times move with the clock).
-    keys = ("partnership_id", "from_version", "from_state", "to_state")
-    plan = [[m[k] for k in keys] for m in moves]
+    plan = [[m.partnership_id, m.from_version, m.from_state, m.to_state] for m in moves]
     return hashlib.sha256(json.dumps(plan).encode()).hexdigest()[:16]
 
 
@@ -280,10 +279,10 @@ class WorkflowDesk:
                     "the partnerships to migrate changed since the dry run: look at it again"
                 )
         result = migrator.migrate(name, to_version, mapping, actor, dry_run=dry_run)
-        moves = tuple(result["moves"])
+        moves = tuple(Move(**{**m, "changes": tuple(m["changes"])}) for m in result["moves"])
         planned = Planned(name, to_version, dry_run, moves, _fingerprint(moves))
         if not dry_run:
-            detail = {"moved": [m["partnership_id"] for m in moves], "mapping": dict(mapping)}
+            detail = {"moved": [m.partnership_id for m in moves], "mapping": dict(mapping)}
             with self.db.unit_of_work() as session:
                 self._record(session, actor, MIGRATED, name, to_version, detail)
         return planned
