@@ -12,7 +12,7 @@ import pytest
 
 from tests.integration.axe import audit_async
 from tests.web.conftest import Journey
-from tests.web.test_web_desk import ADMIN, V2
+from tests.web.test_web_desk import ADMIN, V2, on_version
 from tests.web.webtools import ARTIFACTS, PASSWORD, Site
 
 pytestmark = pytest.mark.browser
@@ -81,4 +81,4 @@ def test_admin_loads_a_new_version_after_its_diff_and_migrates_after_the_dry_run
 
     assert seen == ["1-signin", "2-home", "3-desk", "4-diff", "5-dry-run", "6-admin"]
     assert site.service.definition("partnership").version == 2
-    assert site.service.show(site.active_id)["workflow_version"] == 2
+    assert on_version(site, site.active_id) == (2, "active")

@@ -9,10 +9,12 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 from starlette.testclient import TestClient
 
 from ceop_workflow.diagrams import DOT_ENV, LayoutUnavailable, draw, run_dot
 from ceop_workflow.engine.definitions import Definition
+from ceop_workflow.store.models import AuditEntry
 from tests.integration.browser import in_ci
 from tests.web.conftest import Journey
 from tests.web.webtools import ARTIFACTS, KEYWORKER, PASSWORD, Site, sign_in
@@ -84,9 +86,12 @@ def test_partnership_diagram_at_1280_px_has_labels_of_12_px_and_none_overlapping
 
 def test_the_path_taken_and_the_current_state_are_marked(dot_installed: None, site: Site) -> None:
     definition: Definition = site.service.definition("partnership")
-    history = site.service.history(site.active_id)
-    path = [h["source"] for h in history] + [h["dest"] for h in history]
-    taken = [(h["source"], h["trigger"], h["dest"]) for h in history]
+    with site.service.db.reading() as session:
+        history = session.scalars(
+            select(AuditEntry).filter_by(partnership_id=site.active_id).order_by(AuditEntry.id)
+        ).all()
+        taken = [(h.source, h.trigger, h.dest) for h in history]
+    path = [source for source, _, _ in taken] + [dest for _, _, dest in taken]
 
     drawing = draw(definition, "active", path, taken)
 
