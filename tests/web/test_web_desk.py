@@ -267,3 +267,16 @@ def test_a_state_the_new_version_lacks_asks_where_its_partnerships_go(
     )
     assert done.status_code == 303
     assert on_version(site, site.active_id)[1] == "running"
+
+
+def test_the_desk_can_start_from_the_newest_loaded_text_and_names_unknown_versions(
+    client: TestClient,
+) -> None:
+    _admin(client)
+
+    start = client.get("/admin/workflows/new?start=partnership").text
+    unknown = client.get("/admin/workflows/partnership/migrate?to=9")
+
+    assert "[workflow]\nname = &#34;partnership&#34;" in start
+    assert unknown.status_code == 404
+    assert "workflow &#39;partnership&#39; version 9 is not loaded" in unknown.text
