@@ -17,6 +17,7 @@ from ceop_workflow.engine.definitions import Definition
 from ceop_workflow.store.models import AuditEntry
 from tests.integration.browser import in_ci
 from tests.web.conftest import Journey
+from tests.web.test_web_desk import ADMIN, V2
 from tests.web.webtools import ARTIFACTS, KEYWORKER, PASSWORD, Site, sign_in
 
 Browse = Callable[[Journey], None]
@@ -81,6 +82,31 @@ def test_partnership_diagram_at_1280_px_has_labels_of_12_px_and_none_overlapping
     assert {t.trigger for t in definition.transitions} <= labels
     small = [(m["text"], round(m["px"], 1)) for m in measured if m["px"] < MIN_LABEL_PX]
     assert small == []
+    assert _overlaps(measured) == []
+
+
+@pytest.mark.browser
+def test_the_desk_diagram_of_a_new_version_with_its_changes_marked_is_as_legible(
+    browse: Browse, dot_installed: None
+) -> None:
+    measured: list[dict[str, Any]] = []
+
+    async def journey(page: Any) -> None:
+        await page.goto("/signin")
+        await page.get_by_label("Email address").fill(ADMIN)
+        await page.get_by_label("Password").fill(PASSWORD)
+        await page.keyboard.press("Enter")
+        await page.wait_for_url("**/")
+        await page.goto("/admin/workflows/new")
+        await page.get_by_label("Definition (TOML)").fill(V2)
+        await page.get_by_role("button", name="Check the definition").click()
+        assert "Laid out by Graphviz." in await page.inner_text("main")
+        measured.extend(await page.evaluate(MEASURE))
+
+    browse(journey)
+
+    assert "flag_concern (new)" in {m["text"].strip() for m in measured}
+    assert [m["text"] for m in measured if m["px"] < MIN_LABEL_PX] == []
     assert _overlaps(measured) == []
 
 
