@@ -83,5 +83,10 @@ def admin(request: Request, done: Annotated[str, Query(max_length=200)] = "") ->
     return web.render(
         request,
         "admin.html",
-        {"versions": web.service.workflow_versions(), "admin": home, "done": done},
+        {
+            "versions": web.service.workflow_versions(),
+            "admin": home,
+            "done": done,
+            "tz": web.settings.tz,
+        },
     )

@@ -214,6 +214,7 @@ def test_migration_runs_only_the_plan_its_dry_run_showed(client: TestClient, sit
     assert [a.action for a in _desk(site).actions()] == ["migrate_workflow", "load_workflow"]
     admin_page = client.get(done.headers["location"]).text
     assert "migrated 2 partnership(s) of partnership to v2" in admin_page
+    assert "10 Mar 2026 11:00 GMT" in admin_page  # when, on London's clock
 
 
 def test_the_admin_home_section_shows_workflows_accounts_and_the_daemon(
