@@ -4,7 +4,9 @@ current state and the path taken marked; the fallback said on the page when `dot
 
 from __future__ import annotations
 
-import shutil
+import os
+import subprocess
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -12,13 +14,14 @@ import pytest
 from sqlalchemy import select
 from starlette.testclient import TestClient
 
-from ceop_workflow.diagrams import DOT_ENV, LayoutUnavailable, draw, run_dot
+from ceop_workflow.diagrams import DOT_ENV, LayoutUnavailable, dot_binary, draw, run_dot
 from ceop_workflow.engine.definitions import Definition
 from ceop_workflow.store.models import AuditEntry
 from tests.integration.browser import in_ci
+from tests.support import scaled
 from tests.web.conftest import Journey
 from tests.web.test_web_desk import ADMIN, V2
-from tests.web.webtools import ARTIFACTS, KEYWORKER, PASSWORD, Site, sign_in
+from tests.web.webtools import ARTIFACTS, KEYWORKER, PASSWORD, REPO, Site, sign_in
 
 Browse = Callable[[Journey], None]
 MIN_LABEL_PX = 12.0
@@ -35,7 +38,7 @@ MEASURE = """() => [...document.querySelectorAll('.svg-wrap svg text')].map(t =>
 @pytest.fixture
 def dot_installed() -> None:
     """Graphviz's `dot` is needed; without it a developer's run skips, CI fails."""
-    if shutil.which("dot") is None:
+    if dot_binary() is None:  # the same look-up as the application's ($CEOP_WORKFLOW_DOT, PATH)
         if in_ci():
             pytest.fail("no Graphviz `dot`: CI must lay out diagrams (run .ci/install-graphviz.sh)")
         pytest.skip("no Graphviz `dot` (apt install graphviz)")
@@ -152,3 +155,29 @@ def test_a_layout_that_fails_is_a_named_refusal(
 ) -> None:
     with pytest.raises(LayoutUnavailable, match=message):
         run_dot(source, binary)
+
+
+def _diagram_tests_without_dot(ci: str | None) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k != "CI"}
+    env[DOT_ENV] = str(REPO / "no-such-dot")
+    if ci is not None:
+        env["CI"] = ci
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", "0",
+         "tests/web/test_web_diagram.py", "-k", "path_taken"],
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=scaled(60), check=False,
+    )  # fmt: skip
+
+
+def test_a_workstation_without_dot_skips_the_diagram_tests() -> None:
+    result = _diagram_tests_without_dot(ci=None)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "1 skipped" in result.stdout
+
+
+def test_ci_without_dot_fails_the_diagram_tests() -> None:
+    result = _diagram_tests_without_dot(ci="true")
+
+    assert result.returncode != 0
+    assert "CI must lay out diagrams" in result.stdout
