@@ -279,7 +279,7 @@ class WorkflowDesk:
                     "the partnerships to migrate changed since the dry run: look at it again"
                 )
         result = migrator.migrate(name, to_version, mapping, actor, dry_run=dry_run)
-        moves = tuple(Move(**{**m, "changes": tuple(m["changes"])}) for m in result["moves"])
+        moves = result.moves
         planned = Planned(name, to_version, dry_run, moves, _fingerprint(moves))
         if not dry_run:
             detail = {"moved": [m.partnership_id for m in moves], "mapping": dict(mapping)}

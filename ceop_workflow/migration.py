@@ -10,9 +10,9 @@ exactly what the real run would change.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
@@ -54,6 +54,16 @@ class Move:
     changes: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True, slots=True)
+class Migration:
+    """What a migration did (or, with `dry_run`, would do): each partnership's move."""
+
+    name: str
+    to: int
+    dry_run: bool
+    moves: tuple[Move, ...]
+
+
 class _DryRun(Exception):
     """Raised at the end of a dry run's transaction so that everything it did rolls back."""
 
@@ -86,7 +96,7 @@ class Migrator:
         mapping: Mapping[str, str],
         actor: str,
         dry_run: bool = False,
-    ) -> dict[str, Any]:
+    ) -> Migration:
         """Move every running partnership of `name` to `to_version`; one transaction.
 
         Returns the moves, each with the changes the listeners made; with `dry_run` the same
@@ -96,12 +106,7 @@ class Migrator:
             moves = self._migrate(name, to_version, mapping, actor, dry_run)
         except _DryRun as done:
             moves = done.moves
-        return {
-            "name": name,
-            "to": to_version,
-            "dry_run": dry_run,
-            "moves": [{**asdict(m), "changes": list(m.changes)} for m in moves],
-        }
+        return Migration(name=name, to=to_version, dry_run=dry_run, moves=tuple(moves))
 
     def _migrate(
         self, name: str, to_version: int, mapping: Mapping[str, str], actor: str, dry_run: bool

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -18,7 +19,8 @@ from ceop_workflow.engine.definitions import Vocabulary
 from ceop_workflow.engine.fields import parse_data
 from ceop_workflow.engine.rules import DEFAULT_REGISTRY
 from ceop_workflow.errors import BadInput, NotFound, NotPermitted, Refused
-from ceop_workflow.service import Listener, actor_roles
+from ceop_workflow.roles import NO_GRANTS, roles_held
+from ceop_workflow.service import Listener
 from ceop_workflow.store.db import Database
 from ceop_workflow.store.models import (
     AuditEntry,
@@ -29,6 +31,15 @@ from ceop_workflow.store.models import (
     ReviewOutcome,
 )
 from ceop_workflow.strategy.benefits import check_benefits
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewResult:
+    """The review's id, the period it counts for, and whether every objective was met."""
+
+    id: int
+    period: str
+    all_met: bool
 
 
 class ContactKind(StrEnum):
@@ -110,7 +121,15 @@ class Records:
         for listener in self.listeners:
             listener.recorded(session, p, kind, row)
 
-    def log_contact(self, partnership_id: int, kind: str, by: str, note: str | None = None) -> int:
+    def log_contact(
+        self,
+        partnership_id: int,
+        kind: str,
+        by: str,
+        note: str | None = None,
+        *,
+        granted: frozenset[str] = NO_GRANTS,
+    ) -> int:
         """Add an entry to the Relationship Database; it also resets the stale-engagement clock.
 
         `NotPermitted` unless `by` holds one of CONTACT_LOGGERS on this partnership.
@@ -119,7 +138,7 @@ class Records:
         by = check_address(by, "by")
         with self.db.unit_of_work() as session:
             p = self._partnership(session, partnership_id)
-            self._require(p, by, CONTACT_LOGGERS, "a contact is logged")
+            self._require(p, by, CONTACT_LOGGERS, "a contact is logged", granted)
             contact = Contact(
                 partnership_id=p.id,
                 kind=contact_kind.value,
@@ -141,7 +160,8 @@ class Records:
         *,
         feedback_negative: bool = False,
         benefits: Mapping[str, str] | None = None,
-    ) -> dict[str, object]:
+        granted: frozenset[str] = NO_GRANTS,
+    ) -> ReviewResult:
         """Record a review with an outcome (met / not_met) for every objective.
 
         `feedback_negative` marks the partner's feedback as negative (a failure sign). An
@@ -154,7 +174,7 @@ class Records:
         with self.db.unit_of_work() as session:
             p = self._partnership(session, partnership_id)
             kind_ = ReviewKind(review_kind)
-            self._require(p, by, REVIEWERS[kind_], f"a {kind_.value} review is recorded")
+            self._require(p, by, REVIEWERS[kind_], f"a {kind_.value} review is recorded", granted)
             definition = self.catalog.machine(session, p.workflow, p.workflow_version).definition
             if p.state not in definition.running_states:
                 raise BadInput(
@@ -189,10 +209,17 @@ class Records:
             )
             session.add(review)
             self._announce(session, p, "review", review)
-            return {"id": review.id, "period": period, "all_met": review.all_met}
+            return ReviewResult(id=review.id, period=period, all_met=review.all_met)
 
-    def _require(self, p: Partnership, by: str, allowed: frozenset[str], what: str) -> None:
-        if not actor_roles(self.settings, by, p) & allowed:
+    def _require(
+        self,
+        p: Partnership,
+        by: str,
+        allowed: frozenset[str],
+        what: str,
+        granted: frozenset[str] = NO_GRANTS,
+    ) -> None:
+        if not roles_held(self.settings, by, p, granted) & allowed:
             raise NotPermitted(f"not permitted: {what} by " + ", ".join(sorted(allowed)))
 
     @staticmethod
@@ -213,6 +240,7 @@ class Records:
         received_on: date | None = None,
         *,
         by: str,
+        granted: frozenset[str] = NO_GRANTS,
     ) -> int:
         """Record funding or an in-kind resource raised through the partnership, in GBP.
 
@@ -229,7 +257,7 @@ class Records:
         by = check_address(by, "by")
         with self.db.unit_of_work() as session:
             p = self._partnership(session, partnership_id)
-            self._require(p, by, CONTRIBUTION_RECORDERS, "a contribution is recorded")
+            self._require(p, by, CONTRIBUTION_RECORDERS, "a contribution is recorded", granted)
             definition = self.catalog.machine(session, p.workflow, p.workflow_version).definition
             stays = running_stays(session, p.id, definition.running_states)
             # Money counts toward the £1m only from a partnership that ran when it came in: a

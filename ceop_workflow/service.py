@@ -32,6 +32,7 @@ from ceop_workflow.engine.machine import Outcome
 from ceop_workflow.engine.rules import DEFAULT_REGISTRY
 from ceop_workflow.errors import BadInput, Conflict, NotFound, NotPermitted, Refused
 from ceop_workflow.queries import Queries
+from ceop_workflow.roles import NO_GRANTS, roles_held
 from ceop_workflow.store import firing
 from ceop_workflow.store.db import Database
 from ceop_workflow.store.models import (
@@ -181,18 +182,35 @@ class FireRequest:
     data: Mapping[str, Sequence[str]] = field(default_factory=dict)
     comment: str | None = None
     expected_version: int | None = None
+    # Roles the actor's account grants, resolved by the interface that authenticated them.
+    granted: frozenset[str] = NO_GRANTS
 
 
-def actor_roles(settings: Settings, actor: str, p: Partnership) -> frozenset[str]:
-    """Configured roles of the actor, plus those that follow from this partnership."""
-    if actor == SYSTEM_ACTOR:
-        return frozenset({"system"})
-    roles = set(settings.roles_of(actor))
-    if actor == p.keyworker:
-        roles.add("keyworker")
-    if p.manager and actor == p.manager:
-        roles.add("manager")
-    return frozenset(roles)
+@dataclass(frozen=True, slots=True)
+class InitResult:
+    """What `init` did: the schema revision before and after, and the workflows loaded."""
+
+    database: str
+    schema_before: str | None
+    schema: str | None
+    workflows_checked: tuple[str, ...]
+    loaded: tuple[str, ...]
+    unchanged: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class FireResult:
+    """What firing did: moved, or a vote recorded short of the quorum."""
+
+    id: int
+    trigger: str
+    source: str
+    dest: str
+    moved: bool
+    state: str
+    version: int
+    votes: int | None
+    quorum: int | None
 
 
 class Service(Queries):
@@ -214,7 +232,7 @@ class Service(Queries):
 
     # -- setting up -------------------------------------------------------------------------
 
-    def init(self) -> dict[str, Any]:
+    def init(self) -> InitResult:
         """Create or upgrade the schema, then load new workflow versions from the folder."""
         # Alembic (and Mako under it) costs a third of the CLI's start-up: only init needs it.
         from ceop_workflow.store import migrate
@@ -222,14 +240,14 @@ class Service(Queries):
         definitions = self.catalog.check_folder(self.settings.workflows_path)
         before, after = migrate.upgrade(self.db)
         result = self.catalog.load(self.db, self.settings.workflows_path, self.clock.now())
-        return {
-            "database": self.db.safe_url,
-            "schema_before": before,
-            "schema": after,
-            "workflows_checked": [f"{d.name} v{d.version}" for d in definitions],
-            "loaded": list(result.loaded),
-            "unchanged": list(result.unchanged),
-        }
+        return InitResult(
+            database=self.db.safe_url,
+            schema_before=before,
+            schema=after,
+            workflows_checked=tuple(f"{d.name} v{d.version}" for d in definitions),
+            loaded=tuple(result.loaded),
+            unchanged=tuple(result.unchanged),
+        )
 
     def add_partner(self, name: str, individual: bool = False, contractor: bool = False) -> int:
         """Register an organisation or an individual; names are unique."""
@@ -299,7 +317,7 @@ class Service(Queries):
 
     # -- firing -----------------------------------------------------------------------------
 
-    def fire(self, request: FireRequest) -> dict[str, Any]:
+    def fire(self, request: FireRequest) -> FireResult:
         """Fire a trigger: role, data, guards, then state and audit row in one transaction.
 
         People fire here; the `system` actor is the daemon's alone (it uses `fire_in`).
@@ -312,7 +330,7 @@ class Service(Queries):
         with self.db.unit_of_work() as session:
             return self.fire_in(session, request)
 
-    def fire_in(self, session: Session, request: FireRequest) -> dict[str, Any]:
+    def fire_in(self, session: Session, request: FireRequest) -> FireResult:
         """`fire` inside the caller's transaction (a timer marks its duty done in the same one)."""
         now = self.clock.now()
         actor = request.actor.strip().lower()
@@ -324,7 +342,7 @@ class Service(Queries):
             )
         machine = self.catalog.machine(session, p.workflow, p.workflow_version)
         transition, role = machine.check(
-            request.trigger, p.state, request.role, self.roles_of(actor, p)
+            request.trigger, p.state, request.role, self.roles_of(actor, p, request.granted)
         )
         values = parse_data(request.data, transition.requires, transition.optional, request.trigger)
         ctx = self._context(session, p, request.trigger, actor, role, values)
@@ -370,21 +388,23 @@ class Service(Queries):
             # back, the object must be read again rather than stay ahead of the database.
             session.expire(p)
             raise
-        return {
-            "id": p.id,
-            "trigger": request.trigger,
-            "source": outcome.source,
-            "dest": outcome.dest,
-            "moved": outcome.moved,
-            "state": p.state,
-            "version": p.version,
-            "votes": outcome.votes,
-            "quorum": ctx.quorum if outcome.votes is not None else None,
-        }
+        return FireResult(
+            id=p.id,
+            trigger=request.trigger,
+            source=outcome.source,
+            dest=outcome.dest,
+            moved=outcome.moved,
+            state=p.state,
+            version=p.version,
+            votes=outcome.votes,
+            quorum=ctx.quorum if outcome.votes is not None else None,
+        )
 
-    def roles_of(self, actor: str, p: Partnership) -> frozenset[str]:
-        """Configured roles of the actor, plus those that follow from this partnership."""
-        return actor_roles(self.settings, actor, p)
+    def roles_of(
+        self, actor: str, p: Partnership, granted: frozenset[str] = NO_GRANTS
+    ) -> frozenset[str]:
+        """The actor's roles on this partnership (roles.roles_held: the one resolver)."""
+        return roles_held(self.settings, actor, p, granted)
 
     def _lock(self, session: Session, partnership_id: int) -> Partnership:
         # FOR UPDATE serialises firings on one partnership on PostgreSQL (votes must count

@@ -10,13 +10,14 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy import BindParameter, bindparam, func, select
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from ceop_workflow.engine.cadence import AnnualRule, MonthlyRule, Period, parse_duration
 from ceop_workflow.engine.definitions import Definition, TransitionDef
 from ceop_workflow.engine.timers import TimerDef
 from ceop_workflow.errors import NotFound, Refused
+from ceop_workflow.roles import NO_GRANTS
 from ceop_workflow.service import Service
 from ceop_workflow.store.models import (
     Alert,
@@ -30,7 +31,57 @@ from ceop_workflow.store.models import (
 )
 from ceop_workflow.store.strategy import CASE_KIND
 from ceop_workflow.strategy.cases import LIVE as LIVE_CASE
-from ceop_workflow.views import iso, partnership_summary
+from ceop_workflow.views import (
+    PartnershipDetail,
+    PartnershipSummary,
+    fields_of,
+    iso,
+    partnership_summary,
+)
+
+# The partnership page's reads, built once (building a statement costs more than running it).
+_ID: BindParameter[int] = bindparam("id")
+_LATEST_CASE = (
+    select(BusinessCase)
+    .where(BusinessCase.partnership_id == _ID)
+    .order_by(BusinessCase.id.desc())
+    .limit(1)
+)
+_CONTACTS = (
+    select(Contact).where(Contact.partnership_id == _ID).order_by(Contact.at.desc()).limit(50)
+)
+_CONTRIBUTIONS = (
+    select(Contribution).where(Contribution.partnership_id == _ID).order_by(Contribution.id)
+)
+_REVIEWS = (
+    select(Review)
+    .options(selectinload(Review.outcomes))
+    .where(Review.partnership_id == _ID)
+    .order_by(Review.at.desc())
+    .limit(24)
+)
+_ROUND_DECISIONS = (
+    select(CommitteeDecision)
+    .where(
+        CommitteeDecision.partnership_id == _ID,
+        CommitteeDecision.round_started_at == bindparam("round"),
+    )
+    .order_by(CommitteeDecision.id)
+)
+
+_LAST_CONTACT = select(func.max(Contact.at)).where(Contact.partnership_id == _ID)
+_REVIEWED = (
+    select(Review.id)
+    .where(
+        Review.partnership_id == _ID,
+        Review.kind == bindparam("kind"),
+        Review.period == bindparam("period"),
+    )
+    .limit(1)
+)
+_OPEN_CASES = select(Alert.opened_at).where(
+    Alert.partnership_id == _ID, Alert.kind == CASE_KIND, Alert.status.in_(LIVE_CASE)
+)
 
 
 @dataclass(frozen=True)
@@ -42,16 +93,131 @@ class Duty:
     since: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class CaseView:
+    """The latest business case of a partnership."""
+
+    title: str
+    objectives: tuple[str, ...]
+    core_policing: bool
+    benefits: str | None
+    resources: str | None
+    proposed_tier: str | None
+    author: str
+    submitted_at: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionLine:
+    """A committee member's decision in the current round."""
+
+    member: str
+    decision: str
+    note: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ContactLine:
+    """A contact logged with the partner."""
+
+    kind: str
+    by: str
+    at: str | None
+    note: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ContributionLine:
+    """Something the partner contributed; `gbp` is the value as exact decimal text."""
+
+    kind: str
+    gbp: str
+    received_on: str | None
+    note: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class OutcomeLine:
+    """Whether one objective was met at a review."""
+
+    objective: str
+    met: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewLine:
+    """A monthly or annual review."""
+
+    kind: str
+    period: str | None
+    by: str
+    at: str | None
+    all_met: bool
+    feedback: str | None
+    outcomes: tuple[OutcomeLine, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PartnershipRecord(PartnershipDetail):
+    """Everything the partnership page shows, with the transitions the reader may fire."""
+
+    definition: Definition
+    fireable: tuple[TransitionDef, ...]
+    business_case: CaseView | None
+    decisions: tuple[DecisionLine, ...]
+    contacts: tuple[ContactLine, ...]
+    contributions: tuple[ContributionLine, ...]
+    reviews: tuple[ReviewLine, ...]
+    duties: tuple[Duty, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PartnershipForCaller(PartnershipDetail):
+    """One partnership with the triggers the caller may fire now (the API's view)."""
+
+    may_fire: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class MinePartnership(PartnershipSummary):
+    """A running partnership of the reader's, with what it needs now."""
+
+    duties: tuple[Duty, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class QueueItem(PartnershipSummary):
+    """A partnership waiting on the committee: its case, the votes so far, what may be fired."""
+
+    business_case: CaseView | None
+    decisions: tuple[DecisionLine, ...]
+    fireable: tuple[TransitionDef, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class DutyStatus:
+    """What one daemon duty last did, from the lease it keeps."""
+
+    name: str
+    holder: str | None
+    expires_at: str | None
+    last_sweep_at: str | None
+    # The sweep's own summary as stored: a document the admin page prints as it is.
+    last_sweep: dict[str, Any] | None
+
+
 class Worklist:
     """Reads for the web pages, through the service the request acts with."""
 
     def __init__(self, service: Service) -> None:
         self.service = service
 
-    def fireable(self, session: Session, p: Partnership, actor: str) -> list[TransitionDef]:
+    def fireable(
+        self, session: Session, p: Partnership, actor: str, granted: frozenset[str] = NO_GRANTS
+    ) -> tuple[TransitionDef, ...]:
         """The transitions from the current state the actor holds a role for (engine's check)."""
         machine = self.service.catalog.machine(session, p.workflow, p.workflow_version)
-        roles = self.service.roles_of(actor, p)
+        roles = self.service.roles_of(actor, p, granted)
         allowed: list[TransitionDef] = []
         for t in machine.definition.transitions_from(p.state):
             try:
@@ -59,7 +225,7 @@ class Worklist:
             except Refused:
                 continue
             allowed.append(t)
-        return allowed
+        return tuple(allowed)
 
     def transition(self, partnership_id: int, trigger: str) -> TransitionDef | None:
         """The transition `trigger` from the partnership's current state, if there is one."""
@@ -70,70 +236,71 @@ class Worklist:
             machine = self.service.catalog.machine(session, p.workflow, p.workflow_version)
             return machine.definition.transition(trigger, p.state)
 
-    def record(self, partnership_id: int, actor: str) -> dict[str, Any]:
-        """Everything the partnership page shows, with the triggers `actor` may fire now."""
-        shown = self.service.show(partnership_id)
+    def record(
+        self, partnership_id: int, actor: str, granted: frozenset[str] = NO_GRANTS
+    ) -> PartnershipRecord:
+        """Everything the partnership page shows, with the triggers `actor` may fire now.
+
+        One transaction, and a number of statements that does not grow with the history.
+        """
         with self.service.db.reading() as session:
-            p = session.get(Partnership, partnership_id)
-            if p is None:
-                raise NotFound(f"no partnership with id {partnership_id}")
+            p, shown = self.service.shown_in(session, partnership_id)
             definition = self.service.catalog.machine(
                 session, p.workflow, p.workflow_version
             ).definition
-            case = session.scalars(
-                select(BusinessCase).filter_by(partnership_id=p.id).order_by(BusinessCase.id.desc())
-            ).first()
-            contacts = session.scalars(
-                select(Contact).filter_by(partnership_id=p.id).order_by(Contact.at.desc()).limit(50)
-            ).all()
-            contributions = session.scalars(
-                select(Contribution).filter_by(partnership_id=p.id).order_by(Contribution.id)
-            ).all()
-            reviews = session.scalars(
-                select(Review).filter_by(partnership_id=p.id).order_by(Review.at.desc()).limit(24)
-            ).all()
-            return shown | {
-                "definition": definition,
-                "fireable": self.fireable(session, p, actor),
-                "business_case": _case(case),
-                "decisions": self._decisions(session, p),
-                "contacts": [
-                    {"kind": c.kind, "by": c.by, "at": iso(c.at), "note": c.note} for c in contacts
-                ],
-                "contributions": [
-                    {
-                        "kind": c.kind,
-                        "gbp": str(c.value_gbp),
-                        "received_on": iso(c.received_on),
-                        "note": c.note,
-                    }
+            ids = {"id": p.id}
+            case = session.scalars(_LATEST_CASE, ids).first()
+            contacts = session.scalars(_CONTACTS, ids).all()
+            contributions = session.scalars(_CONTRIBUTIONS, ids).all()
+            reviews = session.scalars(_REVIEWS, ids).all()
+            return PartnershipRecord(
+                **fields_of(shown),
+                definition=definition,
+                fireable=self.fireable(session, p, actor, granted),
+                business_case=_case(case),
+                decisions=self._decisions(session, p),
+                contacts=tuple(
+                    ContactLine(kind=c.kind, by=c.by, at=iso(c.at), note=c.note) for c in contacts
+                ),
+                contributions=tuple(
+                    ContributionLine(
+                        kind=c.kind,
+                        gbp=str(c.value_gbp),
+                        received_on=iso(c.received_on),
+                        note=c.note,
+                    )
                     for c in contributions
-                ],
-                "reviews": [
-                    {
-                        "kind": r.kind,
-                        "period": r.period,
-                        "by": r.by,
-                        "at": iso(r.at),
-                        "all_met": r.all_met,
-                        "feedback": r.feedback,
-                        "outcomes": [{"objective": o.objective, "met": o.met} for o in r.outcomes],
-                    }
+                ),
+                reviews=tuple(
+                    ReviewLine(
+                        kind=r.kind,
+                        period=r.period,
+                        by=r.by,
+                        at=iso(r.at),
+                        all_met=r.all_met,
+                        feedback=r.feedback,
+                        outcomes=tuple(OutcomeLine(o.objective, o.met) for o in r.outcomes),
+                    )
                     for r in reviews
-                ],
-                "duties": self._duties(session, definition, p),
-            }
+                ),
+                duties=self._duties(session, definition, p),
+            )
+
+    def for_caller(
+        self, partnership_id: int, actor: str, granted: frozenset[str] = NO_GRANTS
+    ) -> PartnershipForCaller:
+        """One partnership with its history and the triggers `actor` may fire now."""
+        with self.service.db.reading() as session:
+            p, shown = self.service.shown_in(session, partnership_id)
+            may_fire = tuple(t.trigger for t in self.fireable(session, p, actor, granted))
+            return PartnershipForCaller(**fields_of(shown), may_fire=may_fire)
 
     @staticmethod
-    def _decisions(session: Session, p: Partnership) -> list[dict[str, Any]]:
-        rows = session.scalars(
-            select(CommitteeDecision)
-            .filter_by(partnership_id=p.id, round_started_at=p.state_entered_at)
-            .order_by(CommitteeDecision.id)
-        ).all()
-        return [{"member": d.member, "decision": d.decision, "note": d.note} for d in rows]
+    def _decisions(session: Session, p: Partnership) -> tuple[DecisionLine, ...]:
+        rows = session.scalars(_ROUND_DECISIONS, {"id": p.id, "round": p.state_entered_at}).all()
+        return tuple(DecisionLine(d.member, d.decision, d.note) for d in rows)
 
-    def mine(self, actor: str) -> list[dict[str, Any]]:
+    def mine(self, actor: str) -> list[MinePartnership]:
         """The actor's partnerships (as keyworker or manager) still running, with their duties."""
         actor = actor.strip().lower()
         query = (
@@ -142,7 +309,7 @@ class Worklist:
             .where((Partnership.keyworker == actor) | (Partnership.manager == actor))
             .order_by(Partnership.id)
         )
-        mine: list[dict[str, Any]] = []
+        mine: list[MinePartnership] = []
         with self.service.db.reading() as session:
             for p in session.scalars(query):
                 definition = self.service.catalog.machine(
@@ -151,12 +318,12 @@ class Worklist:
                 if definition.states[p.state].terminal:
                     continue
                 duties = self._duties(session, definition, p)
-                mine.append(partnership_summary(p) | {"duties": duties})
+                mine.append(MinePartnership(**fields_of(partnership_summary(p)), duties=duties))
         return mine
 
-    def committee_queue(self, actor: str) -> list[dict[str, Any]]:
+    def committee_queue(self, actor: str, granted: frozenset[str] = NO_GRANTS) -> list[QueueItem]:
         """Partnerships waiting on the committee, with the business case and the votes so far."""
-        queue: list[dict[str, Any]] = []
+        queue: list[QueueItem] = []
         query = select(Partnership).options(joinedload(Partnership.partner))
         with self.service.db.reading() as session:
             for p in session.scalars(query.order_by(Partnership.state_entered_at)):
@@ -165,36 +332,32 @@ class Worklist:
                 ).definition
                 if not any("committee" in t.roles for t in definition.transitions_from(p.state)):
                     continue
-                case = session.scalars(
-                    select(BusinessCase)
-                    .filter_by(partnership_id=p.id)
-                    .order_by(BusinessCase.id.desc())
-                ).first()
+                case = session.scalars(_LATEST_CASE, {"id": p.id}).first()
                 queue.append(
-                    partnership_summary(p)
-                    | {
-                        "business_case": _case(case),
-                        "decisions": self._decisions(session, p),
-                        "fireable": self.fireable(session, p, actor),
-                    }
+                    QueueItem(
+                        **fields_of(partnership_summary(p)),
+                        business_case=_case(case),
+                        decisions=self._decisions(session, p),
+                        fireable=self.fireable(session, p, actor, granted),
+                    )
                 )
         return queue
 
-    def daemon_status(self) -> list[dict[str, Any]]:
+    def daemon_status(self) -> list[DutyStatus]:
         """What each daemon duty last did, from the leases the daemon keeps."""
         with self.service.db.reading() as session:
             return [
-                {
-                    "name": d.name,
-                    "holder": d.holder,
-                    "expires_at": iso(d.expires_at),
-                    "last_sweep_at": iso(d.last_sweep_at),
-                    "last_sweep": d.last_sweep,
-                }
+                DutyStatus(
+                    name=d.name,
+                    holder=d.holder,
+                    expires_at=iso(d.expires_at),
+                    last_sweep_at=iso(d.last_sweep_at),
+                    last_sweep=d.last_sweep,
+                )
                 for d in session.scalars(select(DaemonLease).order_by(DaemonLease.name))
             ]
 
-    def _duties(self, session: Session, definition: Definition, p: Partnership) -> list[Duty]:
+    def _duties(self, session: Session, definition: Definition, p: Partnership) -> tuple[Duty, ...]:
         now = self.service.clock.now()
         tz = self.service.settings.tz
         duties: list[Duty] = []
@@ -204,13 +367,9 @@ class Worklist:
                 # Shown on the local calendar, as emails and the report show the same moment.
                 duties.append(replace(duty, since=duty.since.astimezone(tz)))
         # An open case of a difficult interaction stays on the worklist until it is closed.
-        for opened in session.scalars(
-            select(Alert.opened_at)
-            .filter_by(partnership_id=p.id, kind=CASE_KIND)
-            .where(Alert.status.in_(LIVE_CASE))
-        ):
+        for opened in session.scalars(_OPEN_CASES, {"id": p.id}):
             duties.append(Duty("case", "difficult interaction", opened.astimezone(tz)))
-        return sorted(duties, key=lambda d: d.since)
+        return tuple(sorted(duties, key=lambda d: d.since))
 
     def _duty(
         self, session: Session, timer: TimerDef, p: Partnership, now: datetime
@@ -219,7 +378,7 @@ class Worklist:
             return self._recurring(session, timer, p, now)
         spec, at = timer.spec, time.fromisoformat(timer.at)
         if timer.kind == "idle":
-            last = session.scalar(select(func.max(Contact.at)).filter_by(partnership_id=p.id))
+            last = session.scalar(_LAST_CONTACT, {"id": p.id})
             since = max(filter(None, [last, p.state_entered_at]))
             after = spec["after"]
             if isinstance(after, dict):
@@ -269,22 +428,20 @@ class Worklist:
 
     @staticmethod
     def _reviewed(session: Session, p: Partnership, kind: str, period: Period) -> bool:
-        found = session.scalar(
-            select(Review.id).filter_by(partnership_id=p.id, kind=kind, period=period.key).limit(1)
-        )
+        found = session.scalar(_REVIEWED, {"id": p.id, "kind": kind, "period": period.key})
         return found is not None
 
 
-def _case(case: BusinessCase | None) -> dict[str, Any] | None:
+def _case(case: BusinessCase | None) -> CaseView | None:
     if case is None:
         return None
-    return {
-        "title": case.title,
-        "objectives": list(case.objectives),
-        "core_policing": case.core_policing,
-        "benefits": case.benefits,
-        "resources": case.resources,
-        "proposed_tier": case.proposed_tier,
-        "author": case.author,
-        "submitted_at": iso(case.submitted_at),
-    }
+    return CaseView(
+        title=case.title,
+        objectives=tuple(case.objectives),
+        core_policing=case.core_policing,
+        benefits=case.benefits,
+        resources=case.resources,
+        proposed_tier=case.proposed_tier,
+        author=case.author,
+        submitted_at=iso(case.submitted_at),
+    )

@@ -109,4 +109,4 @@ def walk(service: Service, partnership_id: int, steps: Sequence[Step]) -> None:
     """Fire each step and check the state it leaves behind."""
     for step in steps:
         result = fire(service, partnership_id, step)
-        assert result["state"] == step.dest, (step, result)
+        assert result.state == step.dest, (step, result)

@@ -44,7 +44,7 @@ def health(database: Database, now: datetime, interval_seconds: int) -> tuple[bo
         report = status(database, now, interval_seconds)
     except StorageError as exc:
         return False, {"status": "down", "database": {"ok": False, "error": exc.message}}
-    sweep = report["last_sweep"]
+    sweep = report.last_sweep
     age = _age(now, sweep["at"]) if sweep else None
     limit = STALE_AFTER_INTERVALS * interval_seconds
     daemon_ok = age is not None and age <= limit
@@ -58,8 +58,8 @@ def health(database: Database, now: datetime, interval_seconds: int) -> tuple[bo
             "stale_after_seconds": limit,
         },
         "outbox": {
-            "depth": report["outbox"]["depth"],
-            "dead_letters": report["outbox"]["dead_letters"],
+            "depth": report.outbox.depth,
+            "dead_letters": report.outbox.dead_letters,
         },
     }
     return daemon_ok, details
@@ -75,18 +75,16 @@ class BookCollector(Collector):
 
     def collect(self) -> Iterator[GaugeMetricFamily | CounterMetricFamily]:
         report = status(self.database, self.now, self.interval_seconds)
-        duties, mail = report["duties"], report["outbox"]
-        yield _gauge("duties_due", "Duties due now and waiting for a sweep.", duties["due"])
-        yield _gauge("duties_late", "Duties waiting more than two sweep intervals.", duties["late"])
-        yield _gauge("duties_failed", "Duties set aside as failed.", duties["failed"])
+        duties, mail = report.duties, report.outbox
+        yield _gauge("duties_due", "Duties due now and waiting for a sweep.", duties.due)
+        yield _gauge("duties_late", "Duties waiting more than two sweep intervals.", duties.late)
+        yield _gauge("duties_failed", "Duties set aside as failed.", duties.failed)
         yield _gauge(
-            "reviews_overdue", "Reviews overdue (open alerts).", report["reviews_overdue"]["count"]
+            "reviews_overdue", "Reviews overdue (open alerts).", report.reviews_overdue.count
         )
-        yield _gauge("outbox_depth", "Emails waiting to be sent.", mail["depth"])
-        yield _gauge(
-            "outbox_dead_letters", "Emails given up on after retries.", mail["dead_letters"]
-        )
-        sweep = report["last_sweep"]
+        yield _gauge("outbox_depth", "Emails waiting to be sent.", mail.depth)
+        yield _gauge("outbox_dead_letters", "Emails given up on after retries.", mail.dead_letters)
+        sweep = report.last_sweep
         if sweep is not None:
             yield _gauge(
                 "sweep_duration_seconds", "How long the last sweep took.", sweep.get("seconds", 0)

@@ -43,6 +43,7 @@ from ceop_workflow.engine.context import (
 )
 from ceop_workflow.engine.definitions import Definition, TransitionDef
 from ceop_workflow.errors import BadInput, CeopWorkflowError, GuardFailed, NotPermitted
+from ceop_workflow.roles import roles_held
 from ceop_workflow.scheduling.listener import TimerListener
 from ceop_workflow.service import FireRequest, Service
 from ceop_workflow.store.models import AuditEntry, Contact, Partner, Partnership
@@ -104,7 +105,9 @@ class _Importing(Service):
 
     path_roles: frozenset[str] = frozenset()
 
-    def roles_of(self, actor: str, p: Partnership) -> frozenset[str]:
+    def roles_of(
+        self, actor: str, p: Partnership, granted: frozenset[str] = frozenset()
+    ) -> frozenset[str]:
         return self.path_roles
 
     def _context(
@@ -165,7 +168,7 @@ class PartnerImport:
 
     def __init__(self, service: Service, actor: str, source: str) -> None:
         actor = actor.strip().lower()
-        held = service.settings.roles_of(actor)
+        held = roles_held(service.settings, actor, granted=service.granted_roles(actor))
         if not held & set(IMPORT_ROLES):
             raise NotPermitted(
                 "not permitted: importing partners needs one of the roles "
@@ -335,8 +338,3 @@ def import_partners(
         return PartnerImport(service, actor, path.name).run(rows, dry_run)
     except RowProblem as exc:
         raise BadInput(f"{path.name}: {exc.message}") from None
-
-
-def summary(done: Sequence[Imported]) -> list[dict[str, Any]]:
-    """JSON-ready lines of what an import did."""
-    return [dataclasses.asdict(d) for d in done]

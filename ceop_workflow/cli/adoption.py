@@ -32,9 +32,8 @@ def import_partners(app: App, file: Path, actor: str, dry_run: bool, as_json: bo
     Columns: see docs/adoption.md and the template docs/import/partners-template.csv.
     """
     from ceop_workflow.adoption.importer import import_partners as run_import
-    from ceop_workflow.adoption.importer import summary
 
-    done = summary(run_import(app.service, file, actor, dry_run))
+    done = run_import(app.service, file, actor, dry_run)
     verb = "would import" if dry_run else "imported"
     emit(
         {"dry_run": dry_run, "partnerships": done},

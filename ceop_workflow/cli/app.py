@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
+from enum import Enum
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -107,19 +111,44 @@ def address(_ctx: click.Context, param: click.Parameter, value: str | None) -> s
     return check_address(value, f"--{param.name}" if param.name else "address")
 
 
+def jsonable(value: Any) -> Any:
+    """A use case's typed result as plain JSON values: the one renderer of `--json`.
+
+    A dataclass becomes an object of its fields (a trailing `_`, as in `from_`, dropped), tuples
+    lists, dates ISO text, Decimals exact text and enums their value.
+    """
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {
+            f.name.removesuffix("_"): jsonable(getattr(value, f.name))
+            for f in dataclasses.fields(value)
+        }
+    if isinstance(value, Mapping):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [jsonable(v) for v in value]
+    if isinstance(value, Enum):
+        return jsonable(value.value)
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
 def emit(value: Any, as_json: bool, text: str | None = None) -> None:
     """Print a result: JSON for scripts, or the given text for people."""
     if as_json:
-        click.echo(json.dumps(value, indent=2, sort_keys=True, default=str))
+        click.echo(json.dumps(jsonable(value), indent=2, sort_keys=True, default=str))
     elif text is not None:
         click.echo(text)
 
 
-def table(rows: list[dict[str, Any]], columns: list[str]) -> str:
-    """A plain aligned table of `columns` from `rows`."""
+def table(rows: Sequence[Any], columns: list[str]) -> str:
+    """A plain aligned table of `columns` from `rows` (typed results or plain objects)."""
     if not rows:
         return "(none)"
-    cells = [[printable(str(r[c])) if r.get(c) is not None else "" for c in columns] for r in rows]
+    plain: list[dict[str, Any]] = [jsonable(r) for r in rows]
+    cells = [[printable(str(r[c])) if r.get(c) is not None else "" for c in columns] for r in plain]
     widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(columns)]
     lines = ["  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip()]
     lines += [

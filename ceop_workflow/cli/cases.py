@@ -53,8 +53,9 @@ def benefits_gaps(app: App, as_json: bool) -> None:
     """Promised benefits the latest annual review did not find delivered, or did not record."""
     rows = benefit_gaps(app.service.settings, app.service.db)
     flat = [
-        {"partnership": r["partnership"], "partner": r["partner"], "tier": r["tier"]} | g
+        {"partnership": r.partnership, "partner": r.partner, "tier": r.tier}
+        | {"benefit": g.benefit, "status": g.status}
         for r in rows
-        for g in r["gaps"]
+        for g in r.gaps
     ]
     emit(rows, as_json, table(flat, ["partnership", "partner", "tier", "benefit", "status"]))

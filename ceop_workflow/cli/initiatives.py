@@ -60,7 +60,7 @@ def initiative_fire(
 ) -> None:
     """Move an initiative along its workflow (resource --data partnership=ID, deliver, drop)."""
     result = _initiatives(app).fire(initiative_id, trigger, actor, parse_pairs(data, "--data"))
-    click.echo(f"initiative {initiative_id}: {result['source']} -> {result['state']} ({trigger})")
+    click.echo(f"initiative {initiative_id}: {result.source} -> {result.state} ({trigger})")
 
 
 @initiative.command("link")
@@ -86,8 +86,14 @@ def initiative_list(app: App, state: str | None, as_json: bool) -> None:
     """Initiatives with their targets and the partnerships that resource them."""
     rows = _initiatives(app).all(state)
     shown = [
-        r
-        | {"targets": ";".join(r["targets"]), "partnerships": ";".join(map(str, r["partnerships"]))}
+        {
+            "id": r.id,
+            "state": r.state,
+            "title": r.title,
+            "targets": ";".join(r.targets),
+            "owner": r.owner,
+            "partnerships": ";".join(map(str, r.partnerships)),
+        }
         for r in rows
     ]
     emit(rows, as_json, table(shown, ["id", "state", "title", "targets", "owner", "partnerships"]))

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+import dataclasses
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, TypeVar
 
 import click
 
@@ -10,6 +12,13 @@ from ceop_workflow.cli.app import ID, VERSION, App, address, emit, parse_pairs, 
 from ceop_workflow.cli.workflows import FORMATS, draw
 from ceop_workflow.errors import printable
 from ceop_workflow.service import FireRequest
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+    from ceop_workflow.views import AuditLine
+
+T = TypeVar("T", bound="DataclassInstance")
 
 JSON = click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 
@@ -65,23 +74,23 @@ def partnership_show(app: App, partnership_id: int, diagram: str | None, as_json
     """State, tier, keyworker, objectives, history and what may fire next."""
     p = shown = app.service.show(partnership_id)
     if diagram:
-        definition = app.service.definition(p["workflow"], p["workflow_version"])
-        path = tuple(h["dest"] for h in p["history"])
-        click.echo(draw(definition, diagram, p["state"], path))
+        definition = app.service.definition(p.workflow, p.workflow_version)
+        path = tuple(h.dest for h in p.history)
+        click.echo(draw(definition, diagram, p.state, path))
         return
-    p = {k: printable(v) if isinstance(v, str) else v for k, v in p.items()}
-    objectives = [printable(str(o)) for o in p["objectives"]]
+    p = _printable(shown)
+    objectives = [printable(str(o)) for o in p.objectives]
     lines = [
-        f"#{p['id']} {p['partner']} — {p['workflow']} v{p['workflow_version']}",
-        f"state:      {p['state']} (since {p['state_entered_at']})",
-        f"tier:       {p['tier_label'] or '-'}",
-        f"commitment: {p['commitment_start'] or '-'} to {p['commitment_end'] or '-'}",
-        f"keyworker:  {p['keyworker']}   manager: {p['manager'] or '-'}",
+        f"#{p.id} {p.partner} — {p.workflow} v{p.workflow_version}",
+        f"state:      {p.state} (since {p.state_entered_at})",
+        f"tier:       {p.tier_label or '-'}",
+        f"commitment: {p.commitment_start or '-'} to {p.commitment_end or '-'}",
+        f"keyworker:  {p.keyworker}   manager: {p.manager or '-'}",
         f"objectives: {'; '.join(objectives) or '-'}",
-        f"may fire:   {', '.join(p['triggers']) or '- (final state)'}",
-        f"version:    {p['version']}",
+        f"may fire:   {', '.join(p.triggers) or '- (final state)'}",
+        f"version:    {p.version}",
         "history:",
-        *_history_lines(p["history"]),
+        *_history_lines(p.history),
     ]
     emit(shown, as_json, "\n".join(lines))
 
@@ -107,12 +116,22 @@ def partnership_history(app: App, partnership_id: int, as_json: bool) -> None:
     emit(rows, as_json, "\n".join(_history_lines(rows)))
 
 
-def _history_lines(rows: list[dict[str, Any]]) -> list[str]:
+def _printable(result: T) -> T:
+    """The result with every text field escaped for a terminal (names people typed)."""
+    changes = {
+        f.name: printable(getattr(result, f.name))
+        for f in dataclasses.fields(result)
+        if isinstance(getattr(result, f.name), str)
+    }
+    return dataclasses.replace(result, **changes)
+
+
+def _history_lines(rows: Sequence[AuditLine]) -> list[str]:
     return [
-        f"  {r['at']}  {r['trigger']}: {r['source'] or '-'} -> {r['dest']}"
-        f"  by {printable(str(r['actor']))}"
-        + (f" as {r['role']}" if r["role"] else "")
-        + (f"  — {printable(str(r['comment']))}" if r["comment"] else "")
+        f"  {r.at}  {r.trigger}: {r.source or '-'} -> {r.dest}"
+        f"  by {printable(str(r.actor))}"
+        + (f" as {r.role}" if r.role else "")
+        + (f"  — {printable(str(r.comment))}" if r.comment else "")
         for r in rows
     ]
 
@@ -156,14 +175,14 @@ def fire(
             parse_pairs(data, "--data"),
             comment,
             expected_version,
+            granted=app.service.granted_roles(actor),
         )
     )
-    if result["moved"]:
-        text = f"#{result['id']}: {result['source']} -> {result['dest']} ({trigger})"
+    if result.moved:
+        text = f"#{result.id}: {result.source} -> {result.dest} ({trigger})"
     else:
         text = (
-            f"#{result['id']}: vote recorded ({result['votes']} of {result['quorum']}); "
-            f"still {result['state']}"
+            f"#{result.id}: vote recorded ({result.votes} of {result.quorum}); still {result.state}"
         )
     emit(result, as_json, text)
 
@@ -175,14 +194,13 @@ def fire(
 def keyworker(app: App, partnership_id: int, as_json: bool) -> None:
     """Who to talk to before any engagement with this partner."""
     shown = app.service.keyworker(partnership_id)
-    k = {key: printable(v) if isinstance(v, str) else v for key, v in shown.items()}
-    contact = shown["last_contact"]
-    last = {key: printable(str(v)) for key, v in contact.items()} if contact else None
+    k = _printable(shown)
+    last = _printable(shown.last_contact) if shown.last_contact else None
     text = (
-        f"{k['partner']}: talk to {k['keyworker']} before any engagement"
-        + (f" (manager: {k['manager']})" if k["manager"] else "")
+        f"{k.partner}: talk to {k.keyworker} before any engagement"
+        + (f" (manager: {k.manager})" if k.manager else "")
         + (
-            f"\nlast contact: {last['kind']} by {last['by']} at {last['at']}"
+            f"\nlast contact: {last.kind} by {last.by} at {last.at}"
             if last
             else "\nno contact logged yet"
         )

@@ -26,7 +26,8 @@ def contact() -> None:
 @pass_app
 def contact_log(app: App, partnership_id: int, kind: str, by: str, note: str | None) -> None:
     """Log a contact with the partner; prints its id."""
-    click.echo(app.records.log_contact(partnership_id, kind, by, note))
+    granted = app.service.granted_roles(by)
+    click.echo(app.records.log_contact(partnership_id, kind, by, note, granted=granted))
 
 
 @click.group()
@@ -81,8 +82,9 @@ def review_record(
         feedback,
         feedback_negative=negative_feedback,
         benefits={k: v[-1] for k, v in given.items()},
+        granted=app.service.granted_roles(by),
     )
-    emit(result, as_json, str(result["id"]))
+    emit(result, as_json, str(result.id))
 
 
 @click.group()
@@ -115,4 +117,7 @@ def contribution_add(
     """Record a contribution; prints its id."""
     on = received_on.date() if hasattr(received_on, "date") else None
     assert on is None or isinstance(on, date)
-    click.echo(app.records.add_contribution(partnership_id, gbp, kind, note, on, by=by))
+    granted = app.service.granted_roles(by)
+    click.echo(
+        app.records.add_contribution(partnership_id, gbp, kind, note, on, by=by, granted=granted)
+    )

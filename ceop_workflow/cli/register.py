@@ -55,7 +55,7 @@ def register_add(
     row = _register(app).add(
         kind, key, title, actor=actor, year=year, parent=parent, criteria=criteria, rank=rank
     )
-    emit(row, as_json, f"{row['year']} {row['kind']} {row['key']}: {row['title']}")
+    emit(row, as_json, f"{row.year} {row.kind} {row.key}: {row.title}")
 
 
 @register.command("change")
@@ -89,7 +89,7 @@ def register_change(
         criteria=criteria or None,
         retire=retire,
     )
-    emit(row, as_json, f"{row['year']} {row['kind']} {row['key']}: {row['title']}")
+    emit(row, as_json, f"{row.year} {row.kind} {row.key}: {row.title}")
 
 
 @register.command("list")

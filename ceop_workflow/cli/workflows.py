@@ -31,9 +31,9 @@ def init(app: App, as_json: bool) -> None:
     """Create or upgrade the database, then load new versions from the workflows folder."""
     result = app.unchecked_service.init()
     text = (
-        f"database {result['database']} at schema {result['schema']}\n"
-        f"loaded: {', '.join(result['loaded']) or 'nothing new'}"
-        + (f"\nunchanged: {', '.join(result['unchanged'])}" if result["unchanged"] else "")
+        f"database {result.database} at schema {result.schema}\n"
+        f"loaded: {', '.join(result.loaded) or 'nothing new'}"
+        + (f"\nunchanged: {', '.join(result.unchanged)}" if result.unchanged else "")
     )
     emit(result, as_json, text)
 
@@ -211,12 +211,12 @@ def diff(app: App, name: str, old: int, new: int, as_json: bool) -> None:
     lines = [f"{name}: v{old} -> v{new}"]
     for key in ("states", "transitions"):
         for change in ("added", "removed", "changed"):
-            items = result[f"{key}_{change}"]
+            items: tuple[str, ...] = getattr(result, f"{key}_{change}")
             if items:
                 lines.append(f"  {key} {change}: {', '.join(items)}")
     if len(lines) == 1:
         lines.append("  no difference")
-    for state, count in result["partnerships_in_touched_states"].items():
+    for state, count in result.partnerships_in_touched_states.items():
         lines.append(f"  {count} partnership(s) on v{old} in {state}")
     emit(result, as_json, "\n".join(lines))
 
@@ -258,13 +258,13 @@ def migrate(
     migrator = Migrator(service.db, service.catalog, service.clock, service.listeners)
     result = migrator.migrate(name, to_version, pairs, actor.lower(), dry_run=dry_run)
     verb = "would move" if dry_run else "moved"
-    lines = [f"{verb} {len(result['moves'])} partnership(s) of {name} to v{to_version}"]
-    for m in result["moves"]:
+    lines = [f"{verb} {len(result.moves)} partnership(s) of {name} to v{to_version}"]
+    for m in result.moves:
         lines.append(
-            f"  #{m['partnership_id']} {m['partner']}: v{m['from_version']} {m['from_state']}"
-            f" -> v{to_version} {m['to_state']}"
+            f"  #{m.partnership_id} {m.partner}: v{m.from_version} {m.from_state}"
+            f" -> v{to_version} {m.to_state}"
         )
-        lines += [f"      {change}" for change in m["changes"]]
+        lines += [f"      {change}" for change in m.changes]
     if dry_run:
         lines.append("dry run: nothing was changed")
     emit(result, as_json, "\n".join(lines))

@@ -50,7 +50,7 @@ def _fire_step(name: str, trigger: str, actor: str, **data: object) -> Step:
 
 
 def _new_initiative(world: DemoWorld) -> None:
-    partner = world.service.show(world.ids["Microsoft"])["partner_id"]
+    partner = world.service.show(world.ids["Microsoft"]).partner_id
     world.ids["Microsoft (Safer by Design)"] = world.service.create_partnership(
         partner, "partnership", KEYWORKER, HEAD
     )

@@ -65,7 +65,7 @@ def _initiatives(world: DemoWorld) -> Initiatives:
 
 
 def _id(world: DemoWorld, title: str) -> int:
-    return next(int(i["id"]) for i in _initiatives(world).all() if i["title"] == title)
+    return next(i.id for i in _initiatives(world).all() if i.title == title)
 
 
 def _propose(title: str, target: str, area: str | None, resources: str) -> Step:

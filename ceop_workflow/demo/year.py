@@ -167,7 +167,7 @@ def run_demo(
         )
         reviews = session.scalar(select(func.count()).select_from(Review))
         alerts = session.scalar(select(func.count()).select_from(Alert))
-    states = Counter(p["state"] for p in service.list())
+    states = Counter(p.state for p in service.list())
     database.dispose()
     mail = folder / "outbox"
     return DemoResult(

@@ -43,15 +43,6 @@ class TransportHealth:
         """Whether the drain should leave the transport alone at `now`."""
         return self.retry_at is not None and now < self.retry_at
 
-    def as_json(self) -> dict[str, object]:
-        """For `status --json`."""
-        return {
-            "down_since": None if self.since is None else self.since.isoformat(),
-            "failures": self.failures,
-            "next_try": None if self.retry_at is None else self.retry_at.isoformat(),
-            "reason": self.reason,
-        }
-
 
 def read(session: Session) -> TransportHealth:
     """The transport's health as last recorded (up if never recorded)."""

@@ -44,7 +44,7 @@ def check_step(
     expect = step.expect
     checks = [_refusal(step, refusal)] if step.do != "wait" or expect.refused else []
     for label, state in expect.states.items():
-        actual = service.show(ids[label])["state"]
+        actual = service.show(ids[label]).state
         checks.append(
             Check(True, f"state of {label} is {state!r}")
             if actual == state

@@ -59,12 +59,12 @@ from ceop_workflow.scheduling.plans import (
     place_every,
     reviewed_periods,
 )
-from ceop_workflow.service import FireRequest
+from ceop_workflow.service import FireRequest, FireResult
 from ceop_workflow.store.models import Partnership, Timer
 
 log = logging.getLogger(__name__)
 
-FireIn = Callable[[Session, FireRequest], Mapping[str, Any]]
+FireIn = Callable[[Session, FireRequest], FireResult]
 # The trigger fired when reviews are missed (`daemon.escalate_after_missed_reviews`).
 ESCALATE_TRIGGER = "escalate"
 
@@ -146,7 +146,7 @@ class Duty:
         except Refused as exc:
             log.warning("timer %s: %s refused: %s", self.row.idempotency_key, trigger, exc)
             return f"{trigger} refused: {exc}"
-        return f"{trigger}: {result['source']} -> {result['dest']}"
+        return f"{trigger}: {result.source} -> {result.dest}"
 
     def place(self, planned: Planned | None) -> None:
         """Add a follow-up row planned for this partnership."""

@@ -6,7 +6,7 @@ and the gaps the committee sees: promised benefits not delivered, or not yet rec
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -21,7 +21,7 @@ DELIVERED, NOT_DELIVERED = "delivered", "not_delivered"
 
 def check_benefits(
     settings: Settings, p: Partnership, kind: str, given: Mapping[str, str]
-) -> dict[str, Any] | None:
+) -> dict[str, bool] | None:
     """The benefits part of a review, checked: names the tier promises, delivered or not.
 
     Only annual reviews record benefits; None when none were given.
@@ -37,7 +37,7 @@ def check_benefits(
             f"--benefit {unknown[0]!r}: not a benefit of the tier {p.tier or 'none'}; "
             f"its benefits: {', '.join(promised) or 'none'}"
         )
-    out: dict[str, Any] = {}
+    out: dict[str, bool] = {}
     for name, value in given.items():
         word = value.strip().lower().replace("-", "_")
         if word not in {DELIVERED, NOT_DELIVERED}:
@@ -48,11 +48,31 @@ def check_benefits(
     return out
 
 
-def benefit_gaps(settings: Settings, database: Database) -> list[dict[str, Any]]:
+@dataclass(frozen=True, slots=True)
+class BenefitGap:
+    """A benefit the tier promises that the latest annual review did not find delivered."""
+
+    benefit: str
+    status: str
+
+
+@dataclass(frozen=True, slots=True)
+class PartnershipGaps:
+    """A partnership with benefits its tier promises and its last annual review lacks."""
+
+    partnership: int
+    partner: str
+    tier: str | None
+    state: str
+    last_annual_review: str | None
+    gaps: tuple[BenefitGap, ...]
+
+
+def benefit_gaps(settings: Settings, database: Database) -> list[PartnershipGaps]:
     """Per partnership holding a tier that promises benefits: those its latest annual review did
     not find delivered ("not delivered") or did not record ("not recorded"); only those with gaps.
     """
-    gaps: list[dict[str, Any]] = []
+    gaps: list[PartnershipGaps] = []
     with database.reading() as session:
         partnerships = session.scalars(
             select(Partnership)
@@ -71,20 +91,20 @@ def benefit_gaps(settings: Settings, database: Database) -> list[dict[str, Any]]
                 .limit(1)
             ).first()
             found = (review.benefits or {}) if review is not None else {}
-            missing = [
-                {"benefit": b, "status": "not delivered" if b in found else "not recorded"}
+            missing = tuple(
+                BenefitGap(b, "not delivered" if b in found else "not recorded")
                 for b in promised
                 if not found.get(b)
-            ]
+            )
             if missing:
                 gaps.append(
-                    {
-                        "partnership": p.id,
-                        "partner": p.partner.name,
-                        "tier": p.tier,
-                        "state": p.state,
-                        "last_annual_review": review.at.isoformat() if review else None,
-                        "gaps": missing,
-                    }
+                    PartnershipGaps(
+                        partnership=p.id,
+                        partner=p.partner.name,
+                        tier=p.tier,
+                        state=p.state,
+                        last_annual_review=review.at.isoformat() if review else None,
+                        gaps=missing,
+                    )
                 )
     return gaps

@@ -9,8 +9,8 @@ partnership's audit trail (state unchanged), so its history tells the whole stor
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, joinedload
@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, joinedload
 from ceop_workflow.clock import Clock
 from ceop_workflow.config import Settings
 from ceop_workflow.errors import BadInput, NotFound, NotPermitted, Refused
-from ceop_workflow.service import actor_roles
+from ceop_workflow.roles import roles_held
 from ceop_workflow.store.db import Database
 from ceop_workflow.store.models import Alert, AuditEntry, Partnership
 from ceop_workflow.store.strategy import CASE_KIND
@@ -85,6 +85,25 @@ def close_cases(
     return closed
 
 
+@dataclass(frozen=True, slots=True)
+class CaseResolved:
+    """The partnership whose case was closed, and how it now stands."""
+
+    id: int
+    status: str
+
+
+@dataclass(frozen=True, slots=True)
+class OpenCase:
+    """An open case of a difficult interaction."""
+
+    partnership: int
+    partner: str
+    keyworker: str
+    opened_at: str
+    note: str | None
+
+
 class Cases:
     """The Partnerships Team's cases of difficult interactions."""
 
@@ -93,7 +112,7 @@ class Cases:
         self.db = database
         self.clock = clock
 
-    def resolve(self, partnership_id: int, by: str, resolution: str) -> dict[str, Any]:
+    def resolve(self, partnership_id: int, by: str, resolution: str) -> CaseResolved:
         """Close the open case of a partnership, saying how it was resolved."""
         by = by.strip().lower()
         if not resolution.strip():
@@ -102,7 +121,7 @@ class Cases:
             p = session.get(Partnership, partnership_id)
             if p is None:
                 raise NotFound(f"no partnership with id {partnership_id}")
-            if not actor_roles(self.settings, by, p) & RESOLVERS:
+            if not roles_held(self.settings, by, p) & RESOLVERS:
                 raise NotPermitted(
                     "not permitted: a case is resolved by " + ", ".join(sorted(RESOLVERS))
                 )
@@ -110,9 +129,9 @@ class Cases:
                 raise Refused(
                     f"partnership {partnership_id} has no open difficult-interaction case"
                 )
-            return {"id": partnership_id, "status": "resolved"}
+            return CaseResolved(id=partnership_id, status="resolved")
 
-    def open_cases(self) -> list[dict[str, Any]]:
+    def open_cases(self) -> list[OpenCase]:
         """Every open case, oldest first: the team's worklist of difficult interactions."""
         with self.db.reading() as session:
             rows = session.execute(
@@ -123,12 +142,12 @@ class Cases:
                 .order_by(Alert.opened_at, Alert.id)
             ).all()
             return [
-                {
-                    "partnership": p.id,
-                    "partner": p.partner.name,
-                    "keyworker": p.keyworker,
-                    "opened_at": a.opened_at.isoformat(),
-                    "note": a.note,
-                }
+                OpenCase(
+                    partnership=p.id,
+                    partner=p.partner.name,
+                    keyworker=p.keyworker,
+                    opened_at=a.opened_at.isoformat(),
+                    note=a.note,
+                )
                 for a, p in rows
             ]

@@ -10,6 +10,7 @@ transition) is written to `initiative_events`, append-only.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
@@ -21,6 +22,7 @@ from ceop_workflow.config import Settings
 from ceop_workflow.engine.cadence import financial_year_label
 from ceop_workflow.engine.fields import parse_data, to_json
 from ceop_workflow.errors import BadInput, NotFound, NotPermitted, Refused
+from ceop_workflow.roles import account_grants, roles_held
 from ceop_workflow.store.db import Database
 from ceop_workflow.store.models import Partnership
 from ceop_workflow.store.strategy import Initiative, InitiativeEvent, InitiativeLink, PlanItem
@@ -31,21 +33,61 @@ WORKFLOW = "initiative"
 PROPOSERS = frozenset({"staff", "partnerships_team", "head_of_partnerships"})
 
 
-def _row(i: Initiative, partnerships: Sequence[int]) -> dict[str, Any]:
-    return {
-        "id": i.id,
-        "title": i.title,
-        "year": i.financial_year,
-        "targets": list(i.targets),
-        "priority_area": i.priority_area,
-        "owner": i.owner,
-        "resources_needed": i.resources_needed,
-        "workflow": i.workflow,
-        "workflow_version": i.workflow_version,
-        "state": i.state,
-        "created_at": i.created_at.isoformat(),
-        "partnerships": list(partnerships),
-    }
+@dataclass(frozen=True, slots=True)
+class InitiativeView:
+    """An initiative with the partnerships that resource it."""
+
+    id: int
+    title: str
+    year: str
+    targets: tuple[str, ...]
+    priority_area: str | None
+    owner: str
+    resources_needed: str | None
+    workflow: str
+    workflow_version: int
+    state: str
+    created_at: str
+    partnerships: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class InitiativeMove:
+    """What firing a trigger on an initiative did."""
+
+    id: int
+    trigger: str
+    source: str
+    state: str
+
+
+@dataclass(frozen=True, slots=True)
+class InitiativeEventLine:
+    """One change to an initiative; `data` is the event's data as stored."""
+
+    at: str
+    actor: str
+    trigger: str
+    source: str
+    dest: str
+    data: dict[str, Any]
+
+
+def _row(i: Initiative, partnerships: Sequence[int]) -> InitiativeView:
+    return InitiativeView(
+        id=i.id,
+        title=i.title,
+        year=i.financial_year,
+        targets=tuple(i.targets),
+        priority_area=i.priority_area,
+        owner=i.owner,
+        resources_needed=i.resources_needed,
+        workflow=i.workflow,
+        workflow_version=i.workflow_version,
+        state=i.state,
+        created_at=i.created_at.isoformat(),
+        partnerships=tuple(partnerships),
+    )
 
 
 class Initiatives:
@@ -60,7 +102,8 @@ class Initiatives:
         self.catalog = catalog
 
     def _roles(self, actor: str, needed: frozenset[str]) -> frozenset[str]:
-        roles = self.settings.roles_of(actor)
+        with self.db.reading() as session:
+            roles = self._held(session, actor)
         if not roles & needed:
             raise NotPermitted(
                 f"not permitted: this needs one of the roles {', '.join(sorted(needed))}"
@@ -160,6 +203,9 @@ class Initiatives:
             )
         )
 
+    def _held(self, session: Session, actor: str) -> frozenset[str]:
+        return roles_held(self.settings, actor, granted=account_grants(session, actor))
+
     def _get(self, session: Session, initiative_id: int) -> Initiative:
         i = session.get(Initiative, initiative_id, with_for_update=True)
         if i is None:
@@ -194,13 +240,13 @@ class Initiatives:
 
     def fire(
         self, initiative_id: int, trigger: str, actor: str, data: Mapping[str, Sequence[str]]
-    ) -> dict[str, Any]:
+    ) -> InitiativeMove:
         """Move the initiative along its workflow; data `partnership` links that partnership."""
         actor = actor.strip().lower()
         with self.db.unit_of_work() as session:
             i = self._get(session, initiative_id)
             machine = self.catalog.machine(session, i.workflow, i.workflow_version)
-            transition, role = machine.check(trigger, i.state, None, self.settings.roles_of(actor))
+            transition, role = machine.check(trigger, i.state, None, self._held(session, actor))
             if transition.guards or transition.actions or transition.vote:
                 raise BadInput(
                     f"workflow {i.workflow!r}: {trigger!r} has guards, actions or a vote, "
@@ -213,9 +259,9 @@ class Initiatives:
             source = i.state
             i.state, i.state_entered_at = transition.dest, self.clock.now()
             self._event(session, i, actor, trigger, source, to_json(values) | {"role": role})
-            return {"id": i.id, "trigger": trigger, "source": source, "state": i.state}
+            return InitiativeMove(id=i.id, trigger=trigger, source=source, state=i.state)
 
-    def all(self, state: str | None = None) -> list[dict[str, Any]]:
+    def all(self, state: str | None = None) -> list[InitiativeView]:
         """Initiatives (of one state, if given) with the partnerships that resource them."""
         with self.db.reading() as session:
             query = select(Initiative).order_by(Initiative.id)
@@ -231,7 +277,7 @@ class Initiatives:
                 links.setdefault(initiative_id, []).append(partnership_id)
             return [_row(i, links.get(i.id, [])) for i in rows]
 
-    def history(self, initiative_id: int) -> list[dict[str, Any]]:
+    def history(self, initiative_id: int) -> list[InitiativeEventLine]:
         """Every change to the initiative, oldest first."""
         with self.db.reading() as session:
             if session.get(Initiative, initiative_id) is None:
@@ -242,13 +288,13 @@ class Initiatives:
                 .order_by(InitiativeEvent.id)
             ).all()
             return [
-                {
-                    "at": e.at.isoformat(),
-                    "actor": e.actor,
-                    "trigger": e.trigger,
-                    "source": e.source,
-                    "dest": e.dest,
-                    "data": e.data,
-                }
+                InitiativeEventLine(
+                    at=e.at.isoformat(),
+                    actor=e.actor,
+                    trigger=e.trigger,
+                    source=e.source,
+                    dest=e.dest,
+                    data=e.data,
+                )
                 for e in events
             ]

@@ -10,7 +10,7 @@ start using the register at the start of any year.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date
 from enum import StrEnum
 from typing import Any
@@ -23,6 +23,7 @@ from ceop_workflow.config import Settings
 from ceop_workflow.engine.cadence import financial_year_label
 from ceop_workflow.engine.definition_rules import NAME
 from ceop_workflow.errors import BadInput, NotFound, NotPermitted
+from ceop_workflow.roles import account_grants, roles_held
 from ceop_workflow.store.db import Database
 from ceop_workflow.store.strategy import PlanItem, RegisterChange
 
@@ -76,17 +77,42 @@ def _check_criteria(criteria: Sequence[str]) -> None:
         raise BadInput(f"unknown criterion {unknown[0]!r}; criteria: {', '.join(CRITERIA)}")
 
 
-def _row(item: PlanItem) -> dict[str, Any]:
-    return {
-        "year": item.financial_year,
-        "kind": item.kind,
-        "key": item.key,
-        "title": item.title,
-        "parent": item.parent,
-        "criteria": list(item.criteria or []),
-        "rank": item.rank,
-        "retired": item.retired,
-    }
+@dataclass(frozen=True, slots=True)
+class RegisterItem:
+    """One entry of a financial year's register."""
+
+    year: str
+    kind: str
+    key: str
+    title: str
+    parent: str | None
+    criteria: tuple[str, ...]
+    rank: int | None
+    retired: bool
+
+
+@dataclass(frozen=True, slots=True)
+class RegisterChangeLine:
+    """One change to the register, with the entry as it stood after it (`data`, as stored)."""
+
+    at: str
+    actor: str
+    key: str
+    action: str
+    data: dict[str, Any]
+
+
+def _row(item: PlanItem) -> RegisterItem:
+    return RegisterItem(
+        year=item.financial_year,
+        kind=item.kind,
+        key=item.key,
+        title=item.title,
+        parent=item.parent,
+        criteria=tuple(item.criteria or []),
+        rank=item.rank,
+        retired=item.retired,
+    )
 
 
 class Register:
@@ -102,7 +128,9 @@ class Register:
 
     def _maintainer(self, actor: str) -> str:
         actor = actor.strip().lower()
-        if MAINTAINER not in self.settings.roles_of(actor):
+        with self.db.reading() as session:
+            granted = account_grants(session, actor)
+        if MAINTAINER not in roles_held(self.settings, actor, granted=granted):
             raise NotPermitted(f"not permitted: the register is kept by the role {MAINTAINER}")
         return actor
 
@@ -114,7 +142,8 @@ class Register:
                 financial_year=item.financial_year,
                 key=item.key,
                 action=action,
-                data=_row(item),
+                # The log keeps the entry as a JSON document (criteria as a list).
+                data=asdict(_row(item)) | {"criteria": list(item.criteria or [])},
             )
         )
 
@@ -129,7 +158,7 @@ class Register:
         parent: str | None = None,
         criteria: Sequence[str] = (),
         rank: int | None = None,
-    ) -> dict[str, Any]:
+    ) -> RegisterItem:
         """Add an objective, a target (of an objective: `parent`) or a priority area."""
         actor = self._maintainer(actor)
         fy = year_of(year, self._today())
@@ -182,7 +211,7 @@ class Register:
         rank: int | None = None,
         criteria: Sequence[str] | None = None,
         retire: bool = False,
-    ) -> dict[str, Any]:
+    ) -> RegisterItem:
         """Retitle, re-rank, re-criteria or retire an entry; the old values stay in the log."""
         actor = self._maintainer(actor)
         fy = year_of(year, self._today())
@@ -205,16 +234,16 @@ class Register:
             self._log(session, actor, item, "retire" if retire else "change")
             return _row(item)
 
-    def items(self, year: str | None = None) -> list[dict[str, Any]]:
+    def items(self, year: str | None = None) -> list[RegisterItem]:
         """The register of one financial year: objectives, targets, then priority areas by rank."""
         fy = year_of(year, self._today())
         order = {k.value: i for i, k in enumerate(ItemKind)}
         with self.db.reading() as session:
             rows = session.scalars(select(PlanItem).filter_by(financial_year=fy)).all()
             found = [_row(r) for r in rows]
-        return sorted(found, key=lambda r: (order[r["kind"]], r["rank"] or 0, r["key"]))
+        return sorted(found, key=lambda r: (order[r.kind], r.rank or 0, r.key))
 
-    def changes(self, year: str | None = None) -> list[dict[str, Any]]:
+    def changes(self, year: str | None = None) -> list[RegisterChangeLine]:
         """The log of changes to one financial year's register, oldest first."""
         fy = year_of(year, self._today())
         with self.db.reading() as session:
@@ -222,7 +251,8 @@ class Register:
                 select(RegisterChange).filter_by(financial_year=fy).order_by(RegisterChange.id)
             ).all()
             return [
-                {"at": r.at.isoformat(), "actor": r.actor, "key": r.key, "action": r.action}
-                | {"data": r.data}
+                RegisterChangeLine(
+                    at=r.at.isoformat(), actor=r.actor, key=r.key, action=r.action, data=r.data
+                )
                 for r in rows
             ]

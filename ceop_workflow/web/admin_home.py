@@ -3,17 +3,20 @@ and what admins changed lately."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 from starlette.requests import Request
 from starlette.responses import Response
 
 from ceop_workflow.accounts import AccountSummary
-from ceop_workflow.desk import ActionView, WorkflowDesk
+from ceop_workflow.desk import ActionView
+from ceop_workflow.queries import WorkflowVersion
 from ceop_workflow.web.auth import Principal
 from ceop_workflow.web.context import Web, web_of
+from ceop_workflow.worklist import DutyStatus
 
 router = APIRouter(include_in_schema=False)
 # The role that may open /admin and the workflow desk (docs/web.md, "Who may do what").
@@ -36,20 +39,15 @@ class AdminHome:
 
     workflows: tuple[WorkflowLine, ...]
     accounts: tuple[AccountSummary, ...]
-    daemon: tuple[Any, ...]
+    daemon: tuple[DutyStatus, ...]
     actions: tuple[ActionView, ...]
 
 
-def _field(row: Any, name: str) -> Any:
-    # Use-case rows are dicts today and frozen dataclasses soon: read either.
-    return row[name] if isinstance(row, dict) else getattr(row, name)
-
-
-def workflow_lines(versions: list[Any]) -> tuple[WorkflowLine, ...]:
+def workflow_lines(versions: Sequence[WorkflowVersion]) -> tuple[WorkflowLine, ...]:
     """The stored versions folded to one line per workflow."""
     lines: dict[str, WorkflowLine] = {}
     for v in versions:
-        name, version, count = _field(v, "name"), _field(v, "version"), _field(v, "partnerships")
+        name, version, count = v.name, v.version, v.partnerships
         seen = lines.get(name)
         lines[name] = WorkflowLine(
             name,
@@ -64,13 +62,11 @@ def admin_home(web: Web, me: Principal) -> AdminHome | None:
     """The admin section for an admin; None for anyone else."""
     if ADMIN_ROLE not in web.roles_of(me):
         return None
-    s = web.service
-    desk = WorkflowDesk(s.db, s.catalog, s.clock, s.listeners)
     return AdminHome(
-        workflow_lines(list(s.workflow_versions())),
+        workflow_lines(web.service.workflow_versions()),
         tuple(web.accounts.summaries()),
-        tuple(web.worklist_for(me).daemon_status()),
-        tuple(desk.actions(10)),
+        tuple(web.worklist.daemon_status()),
+        tuple(web.desk.actions(10)),
     )
 
 

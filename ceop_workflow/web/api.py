@@ -15,9 +15,12 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstra
 from starlette.requests import Request
 
 from ceop_workflow.engine.tiers import Tier
-from ceop_workflow.service import FireRequest
+from ceop_workflow.records import ReviewResult
+from ceop_workflow.service import FireRequest, FireResult
+from ceop_workflow.views import PartnershipSummary
 from ceop_workflow.web.auth import Principal, bearer_principal
 from ceop_workflow.web.context import web_of
+from ceop_workflow.worklist import PartnershipForCaller
 
 _MAX_ID = 2_147_483_647
 
@@ -76,51 +79,6 @@ class Me(BaseModel):
     roles: list[str]
 
 
-class PartnershipSummary(BaseModel):
-    """A partnership as a list shows it; `version` is what `expected_version` compares to."""
-
-    id: int
-    partner: str
-    partner_id: int
-    workflow: str
-    workflow_version: int
-    state: str
-    state_entered_at: str | None
-    tier: str | None
-    tier_kind: str | None
-    tier_label: str
-    keyworker: str
-    manager: str | None
-    commitment_start: str | None
-    commitment_end: str | None
-    version: int
-
-
-class AuditLine(BaseModel):
-    """One entry of the audit trail."""
-
-    trigger: str
-    source: str
-    dest: str
-    actor: str
-    role: str | None
-    at: str | None
-    comment: str | None
-    data: dict[str, Any]
-    workflow_version: int
-
-
-class PartnershipDetail(PartnershipSummary):
-    """One partnership: objectives, history, the triggers of its state and those you may fire."""
-
-    individual: bool
-    contractor: bool
-    objectives: list[str]
-    triggers: list[str]
-    may_fire: list[str]
-    history: list[AuditLine]
-
-
 class FireBody(BaseModel):
     """Fire `trigger`; `expected_version` refuses it (409) if the partnership changed since."""
 
@@ -131,20 +89,6 @@ class FireBody(BaseModel):
     data: dict[Name, Text | list[Text]] = Field(default_factory=dict)
     comment: Text | None = None
     expected_version: Annotated[int, Field(ge=0, le=_MAX_ID)] | None = None
-
-
-class FireResult(BaseModel):
-    """What firing did: moved, or a vote recorded short of the quorum."""
-
-    id: int
-    trigger: str
-    source: str
-    dest: str
-    moved: bool
-    state: str
-    version: int
-    votes: int | None
-    quorum: int | None
 
 
 class ContactBody(BaseModel):
@@ -172,14 +116,6 @@ class ReviewBody(BaseModel):
     feedback: Text | None = None
 
 
-class ReviewResult(BaseModel):
-    """The review's id, the period it counts for, and whether every objective was met."""
-
-    id: int
-    period: str
-    all_met: bool
-
-
 @router.get("/me")
 def me(request: Request, who: Caller) -> Me:
     """Who the token acts for."""
@@ -195,21 +131,18 @@ def list_partnerships(
     q: Annotated[str | None, Query(max_length=200, description="Part of the name")] = None,
 ) -> list[PartnershipSummary]:
     """Partnerships, optionally of one state and tier, or whose partner's name contains `q`."""
-    rows = web_of(request).service_for(who).list(state=state or None, tier=tier or None)
+    rows = web_of(request).service.list(state=state or None, tier=tier or None)
     if q and q.strip():
-        rows = [r for r in rows if q.strip().lower() in r["partner"].lower()]
-    return [PartnershipSummary(**r) for r in rows]
+        rows = [r for r in rows if q.strip().lower() in r.partner.lower()]
+    return rows
 
 
 @router.get("/partnerships/{partnership_id}")
 def show_partnership(
     request: Request, who: Caller, partnership_id: PartnershipId
-) -> PartnershipDetail:
+) -> PartnershipForCaller:
     """One partnership with its history and the triggers the caller may fire now."""
-    record = web_of(request).worklist_for(who).record(partnership_id, who.email)
-    may_fire = [t.trigger for t in record["fireable"]]
-    fields = set(PartnershipDetail.model_fields) - {"may_fire"}
-    return PartnershipDetail(**{k: record[k] for k in fields}, may_fire=may_fire)
+    return web_of(request).worklist.for_caller(partnership_id, who.email, who.account_roles)
 
 
 @router.post("/partnerships/{partnership_id}/fire")
@@ -218,22 +151,18 @@ def fire(
 ) -> FireResult:
     """Fire a trigger as the token's person; the engine checks role, data and guards."""
     data = {k: [v] if isinstance(v, str) else list(v) for k, v in body.data.items()}
-    result = (
-        web_of(request)
-        .service_for(who)
-        .fire(
-            FireRequest(
-                partnership_id=partnership_id,
-                trigger=body.trigger,
-                actor=who.email,
-                role=body.role,
-                data=data,
-                comment=body.comment,
-                expected_version=body.expected_version,
-            )
+    return web_of(request).service.fire(
+        FireRequest(
+            partnership_id=partnership_id,
+            trigger=body.trigger,
+            actor=who.email,
+            role=body.role,
+            data=data,
+            comment=body.comment,
+            expected_version=body.expected_version,
+            granted=who.account_roles,
         )
     )
-    return FireResult(**result)
 
 
 @router.post("/partnerships/{partnership_id}/contacts", status_code=201)
@@ -241,8 +170,11 @@ def log_contact(
     request: Request, who: Caller, partnership_id: PartnershipId, body: ContactBody
 ) -> Created:
     """Log a contact with the partner as the token's person."""
-    records = web_of(request).records_for(who)
-    return Created(id=records.log_contact(partnership_id, body.kind, who.email, body.note))
+    records = web_of(request).records
+    contact_id = records.log_contact(
+        partnership_id, body.kind, who.email, body.note, granted=who.account_roles
+    )
+    return Created(id=contact_id)
 
 
 @router.post("/partnerships/{partnership_id}/reviews", status_code=201)
@@ -250,8 +182,11 @@ def record_review(
     request: Request, who: Caller, partnership_id: PartnershipId, body: ReviewBody
 ) -> ReviewResult:
     """Record a review as the token's person, with an outcome for every objective."""
-    records = web_of(request).records_for(who)
-    result = records.record_review(
-        partnership_id, body.kind, who.email, body.outcomes, body.feedback
+    return web_of(request).records.record_review(
+        partnership_id,
+        body.kind,
+        who.email,
+        body.outcomes,
+        body.feedback,
+        granted=who.account_roles,
     )
-    return ReviewResult(**result)  # type: ignore[arg-type]

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping
 from pathlib import Path
-from types import MappingProxyType
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
@@ -13,10 +11,11 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from ceop_workflow.accounts import Accounts
-from ceop_workflow.config import Settings
+from ceop_workflow.desk import WorkflowDesk
 from ceop_workflow.errors import NotPermitted
 from ceop_workflow.links import path_for
 from ceop_workflow.records import Records
+from ceop_workflow.roles import roles_held
 from ceop_workflow.service import Service
 from ceop_workflow.throttle import SigninThrottle
 from ceop_workflow.web.auth import (
@@ -45,54 +44,30 @@ def templates_environment() -> Environment:
     return env
 
 
-def with_account_roles(settings: Settings, principal: Principal) -> Settings:
-    """Settings in which the person also holds the roles their account grants.
-
-    The engine then checks those roles like any other: nothing about roles is decided here.
-    """
-    if not principal.account_roles:
-        return settings
-    roles: dict[str, tuple[str, ...]] = dict(settings.roles)
-    for role in principal.account_roles:
-        roles[role] = (*roles.get(role, ()), principal.email)
-    return dataclasses.replace(settings, roles=MappingProxyType(roles))
-
-
 class Web:
-    """The application's collaborators, built once per process."""
+    """The application's collaborators, built once per process.
+
+    The use cases are shared by every request; who is asking is handed to each call (the
+    actor, and the roles their account grants, `Principal.account_roles`), never baked into a
+    per-request copy of the settings or the service.
+    """
 
     def __init__(self, service: Service, accounts: Accounts, secret: str) -> None:
         self.service = service
         self.settings = service.settings
         self.accounts = accounts
+        self.records = Records(
+            service.settings, service.db, service.clock, service.listeners, service.catalog
+        )
+        self.worklist = Worklist(service)
+        self.desk = WorkflowDesk(service.db, service.catalog, service.clock, service.listeners)
         self.sessions = Sessions(secret, self.settings.web)
         self.throttle = SigninThrottle(service.db, service.clock)
         self.templates = templates_environment()
 
-    # -- acting as the signed-in person ------------------------------------------------------
-
-    def service_for(self, principal: Principal) -> Service:
-        """The use cases with the person's account roles counted."""
-        base = self.service
-        settings = with_account_roles(self.settings, principal)
-        if settings is self.settings:
-            return base
-        return Service(settings, base.db, base.clock, base.catalog, base.listeners)
-
-    def records_for(self, principal: Principal) -> Records:
-        """Contacts and reviews, with the person's account roles counted."""
-        service = self.service_for(principal)
-        return Records(
-            service.settings, service.db, service.clock, service.listeners, service.catalog
-        )
-
-    def worklist_for(self, principal: Principal) -> Worklist:
-        """Reads for the pages, with the person's account roles counted."""
-        return Worklist(self.service_for(principal))
-
     def roles_of(self, principal: Principal) -> list[str]:
-        """Every role the person holds outside any one partnership, for display."""
-        return sorted(self.settings.roles_of(principal.email) | principal.account_roles)
+        """Every role the person holds outside any one partnership, for display and checks."""
+        return sorted(roles_held(self.settings, principal.email, granted=principal.account_roles))
 
     # -- pages -------------------------------------------------------------------------------
 

@@ -18,7 +18,7 @@ from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from ceop_workflow.desk import Examined, Problem, WorkflowDesk, problems_of
+from ceop_workflow.desk import Examined, Problem, problems_of
 from ceop_workflow.diagrams import draw
 from ceop_workflow.engine.definitions import MAX_SOURCE_BYTES
 from ceop_workflow.errors import BadInput, DefinitionError, Refused
@@ -32,12 +32,6 @@ router = APIRouter(include_in_schema=False)
 Name = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[a-z][a-z0-9_]*$")]
 Version = Annotated[int, Query(ge=1, le=1_000_000)]
 MAP_PREFIX = "map."
-
-
-def desk_of(web: Web) -> WorkflowDesk:
-    """The desk over the application's database, catalog, clock and listeners."""
-    s = web.service
-    return WorkflowDesk(s.db, s.catalog, s.clock, s.listeners)
 
 
 Posted = dict[str, list[str]]
@@ -121,11 +115,11 @@ def new_definition(
     """The form: paste a definition or upload its file; `start` begins from a loaded one."""
     web = web_of(request)
     web.require(request, role=ADMIN_ROLE)
-    desk = desk_of(web)
+    desk = web.desk
     source = ""
     if start:
         newest = max(
-            (v["version"] for v in web.service.workflow_versions() if v["name"] == start),
+            (v.version for v in web.service.workflow_versions() if v.name == start),
             default=None,
         )
         if newest is not None:
@@ -138,7 +132,7 @@ async def check_definition(request: Request) -> Response:
     """Every problem with its key path; or the diagram, the diff and who it touches."""
     web, _, form = await _admin_form(request)
     source = _text(form, "source", "file")
-    examined = await run_in_threadpool(desk_of(web).examine, source)
+    examined = await run_in_threadpool(web.desk.examine, source)
     return _examined_page(request, web, examined)
 
 
@@ -148,7 +142,7 @@ async def test_definition(request: Request) -> Response:
     web, _, form = await _admin_form(request)
     source = _text(form, "source", "file")
     scenario_text = _text(form, "scenario", "scenario_file")
-    examined = await run_in_threadpool(desk_of(web).examine, source)
+    examined = await run_in_threadpool(web.desk.examine, source)
     d = examined.definition
     if d is None:
         return _examined_page(request, web, examined)
@@ -173,7 +167,7 @@ async def load_definition(request: Request) -> Response:
     web, me, form = await _admin_form(request)
     source = _text(form, "source", "file")
     expected = _one(form, "content_hash") or ""
-    desk = desk_of(web)
+    desk = web.desk
     try:
         loaded = await run_in_threadpool(desk.load, source, expected, me.email)
     except DefinitionError:
@@ -203,7 +197,7 @@ async def migration_dry_run(
     me = web.require(request, role=ADMIN_ROLE)
     pairs = [(k, v) for k, v in request.query_params.multi_items()]
     mapping = _mapping(pairs)
-    desk = desk_of(web)
+    desk = web.desk
     context: dict[str, Any] = {"name": name, "to": to, "mapping": mapping, "done": done}
     try:
         context["plan"] = await run_in_threadpool(desk.migrate, name, to, mapping, me.email, True)
@@ -224,7 +218,7 @@ async def migrate(request: Request, name: Name) -> Response:
         raise BadInput("to: expected a version number")
     pairs = [(k, v) for k, values in form.items() for v in values]
     plan = await run_in_threadpool(
-        desk_of(web).migrate,
+        web.desk.migrate,
         name,
         int(to),
         _mapping(pairs),

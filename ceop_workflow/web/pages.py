@@ -32,8 +32,8 @@ def my_partnerships(request: Request) -> Response:
     """A keyworker's partnerships, what is overdue, due or stale first."""
     web = web_of(request)
     me = web.require(request)
-    mine = web.worklist_for(me).mine(me.email)
-    mine.sort(key=lambda p: min((_STATUS_ORDER[d.status] for d in p["duties"]), default=9))
+    mine = web.worklist.mine(me.email)
+    mine.sort(key=lambda p: min((_STATUS_ORDER[d.status] for d in p.duties), default=9))
     return web.render(request, "mine.html", {"mine": mine, "admin": admin_home(web, me)})
 
 
@@ -46,16 +46,16 @@ def book(
 ) -> Response:
     """The book of partnerships, filtered by state and tier, searched by partner name."""
     web = web_of(request)
-    me = web.require(request)
-    service = web.service_for(me)
+    web.require(request)
+    service = web.service
     rows = service.list(state=state or None, tier=tier or None)
     if q.strip():
-        rows = [r for r in rows if q.strip().lower() in r["partner"].lower()]
+        rows = [r for r in rows if q.strip().lower() in r.partner.lower()]
     states = sorted(
         {
             s
             for v in service.workflow_versions()
-            for s in service.definition(v["name"], v["version"]).states
+            for s in service.definition(v.name, v.version).states
         }
     )
     return web.render(
@@ -77,23 +77,23 @@ def partnership_page(request: Request, partnership_id: PartnershipId, done: str 
     """Everything about one partnership, and a form for each trigger the person may fire."""
     web = web_of(request)
     me = web.require(request)
-    record = web.worklist_for(me).record(partnership_id, me.email)
-    definition = record["definition"]
-    path = [h["source"] for h in record["history"]] + [h["dest"] for h in record["history"]]
-    taken = [(h["source"], h["trigger"], h["dest"]) for h in record["history"]]
-    drawing = draw(definition, record["state"], path, taken)
+    record = web.worklist.record(partnership_id, me.email, me.account_roles)
+    definition = record.definition
+    path = [h.source for h in record.history] + [h.dest for h in record.history]
+    taken = [(h.source, h.trigger, h.dest) for h in record.history]
+    drawing = draw(definition, record.state, path, taken)
     return web.render(
         request,
         "partnership.html",
         {
             "p": record,
             "done": done,
-            "diagram": steps(definition, record["state"], path),
+            "diagram": steps(definition, record.state, path),
             "drawing": drawing,
             # Drawn from checked names only (Graphviz or the engine); no script, no network.
             "svg": Markup(drawing.svg),
-            "forms": [(t, fields_for(t)) for t in record["fireable"]],
-            "running": not definition.states[record["state"]].terminal,
+            "forms": [(t, fields_for(t)) for t in record.fireable],
+            "running": not definition.states[record.state].terminal,
         },
     )
 
@@ -103,10 +103,9 @@ def committee(request: Request, done: str = "") -> Response:
     """Business cases waiting on the Partnership Committee, with the vote buttons."""
     web = web_of(request)
     me = web.require(request)
-    queue = web.worklist_for(me).committee_queue(me.email)
-    for item in queue:
-        item["forms"] = [(t, fields_for(t)) for t in item["fireable"]]
-    return web.render(request, "committee.html", {"queue": queue, "done": done})
+    queue = web.worklist.committee_queue(me.email, me.account_roles)
+    forms = {item.id: [(t, fields_for(t)) for t in item.fireable] for item in queue}
+    return web.render(request, "committee.html", {"queue": queue, "forms": forms, "done": done})
 
 
 @router.get("/report")
@@ -125,11 +124,11 @@ def monthly_report(
 ) -> Response:
     """The monthly report as the reports module draws it: one self-contained page."""
     web = web_of(request)
-    me = web.require(request)
+    web.require(request)
     year, number = (int(part) for part in month.split("-"))
     if not 1 <= number <= 12 or year < 2000:
         raise BadInput(f"month: expected YYYY-MM, got {month!r}")
-    measures = web.service_for(me).measures(date(year, number, 1))
+    measures = web.service.measures(date(year, number, 1))
     # The report carries its own inline styles; this header (kept by SecurityHeaders) lets
     # them apply and still forbids scripts and network loads.
     return HTMLResponse(render_html(measures), headers={"content-security-policy": REPORT_CSP})

@@ -29,7 +29,7 @@ def test_two_processes_fire_at_once_and_exactly_one_wins(
     core = build(committee__quorum=2)
     pid = new_partnership(core.service)
     walk(core.service, pid, before)
-    seen = core.service.show(pid)["version"]
+    seen = core.service.show(pid).version
 
     # Both start together; whichever the database lets in first wins, the other must see that.
     args = ["-m", "ceop_workflow", "fire", str(pid), trigger, "--if-version", str(seen)]
@@ -56,5 +56,5 @@ def test_two_processes_fire_at_once_and_exactly_one_wins(
     assert "changed by someone else" in lost_err
 
     shown = core.service.show(pid)
-    assert (shown["state"], shown["version"]) == (dest, seen + 1)
-    assert [h["trigger"] for h in shown["history"]].count(trigger) == 1
+    assert (shown.state, shown.version) == (dest, seen + 1)
+    assert [h.trigger for h in shown.history].count(trigger) == 1

@@ -85,8 +85,8 @@ def test_metrics_parse_with_prometheus_clients_own_parser(site: Site) -> None:
         for s in family.samples
     }
     expected = status(site.book.database, site.book.clock.now(), 60)
-    assert samples[("ceop_workflow_duties_due", ())] == expected["duties"]["due"]
-    assert samples[("ceop_workflow_outbox_depth", ())] == expected["outbox"]["depth"] > 0
+    assert samples[("ceop_workflow_duties_due", ())] == expected.duties.due
+    assert samples[("ceop_workflow_outbox_depth", ())] == expected.outbox.depth > 0
     assert samples[("ceop_workflow_outbox_dead_letters", ())] == 0
     assert samples[("ceop_workflow_daemon_heartbeat_age_seconds", ())] == 30
     assert samples[("ceop_workflow_sweep_duration_seconds", ())] >= 0

@@ -136,7 +136,7 @@ class World:
         return pid
 
     def keyworker(self, pid: int) -> str:
-        return str(self.service.show(pid)["keyworker"])
+        return str(self.service.show(pid).keyworker)
 
     def sweep(self, worker: str = "test") -> SweepReport:
         return Sweeper(self.service, worker).sweep()

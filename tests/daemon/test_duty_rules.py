@@ -96,7 +96,10 @@ def test_a_late_review_answers_the_chase_not_the_next_period(world: World) -> No
     assert timer_templates(world) == ["monthly_review_due", "review_overdue"]
     assert alerts(world, pid) == [("monthly_review_overdue", "open")]
     report = status(world.service.db, world.clock.now(), 60)
-    assert report["reviews_overdue"] == {"count": 1, "oldest_since": "2008-05-15T08:00:00+00:00"}
+    assert (report.reviews_overdue.count, report.reviews_overdue.oldest_since) == (
+        1,
+        "2008-05-15T08:00:00+00:00",
+    )
 
     world.at(london(date(2008, 6, 2), time(8)))  # June's reminder is at 09:00 today
     world.records.record_review(pid, "monthly", world.keyworker(pid), OBJECTIVE)
@@ -161,7 +164,7 @@ def test_a_failing_duty_is_retried_with_backoff_then_set_aside(
     assert outcomes == [{"retry": 1}] * 4 + [{"failed": 1}]
     [row] = [t for t in timers(world, pid, "monthly_review") if t[1] == "every"]
     assert row[0] == "failed"
-    assert status(world.service.db, moment, 60)["duties"]["failed"] == 1
+    assert status(world.service.db, moment, 60).duties.failed == 1
 
 
 def test_claims_of_a_crashed_daemon_are_taken_over_after_their_lease(world: World) -> None:

@@ -113,12 +113,12 @@ def test_smtp_down_for_30_simulated_minutes_then_up_no_dead_letter_all_once(
     # It probed with backoff (1, 2, 4, 8 minutes...), not at every drain, and spent nothing.
     assert 3 <= sum(tried) <= 8
     assert {attempts for _, attempts, _ in rows(url).values()} == {1}
-    assert picture["transport"]["down_since"] == T0.isoformat()
+    assert picture.transport.down_since == T0.isoformat()
     assert f"transport:       DOWN since {T0.isoformat()}" in text
     assert "ConnectionRefusedError" in text
     assert sum(r.sent for r in reports) == 300
     assert got == Counter(dict.fromkeys(ids, 1))
-    assert after["transport"] is None and after["outbox"]["dead_letters"] == 0
+    assert after.transport is None and after.outbox.dead_letters == 0
     # One line when it went down, one when it came back: not one per try.
     lines = [r.getMessage() for r in caplog.records if "transport" in r.getMessage()]
     assert len(lines) == 2, lines

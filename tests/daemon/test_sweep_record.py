@@ -43,14 +43,14 @@ def test_a_sweep_killed_half_way_shows_what_it_did_not_never(
         world.at(moment).sweep("crashy")
 
     report = status(world.service.db, moment + timedelta(minutes=1), 60)
-    assert report["last_sweep"] is not None
-    assert (report["last_sweep"]["done"], report["last_sweep"]["running"]) == (2, True)
+    assert report.last_sweep is not None
+    assert (report.last_sweep["done"], report.last_sweep["running"]) == (2, True)
     assert "last sweep:      never" not in describe(report)
     assert "2 done, 0 failed" in describe(report) and "unfinished" in describe(report)
 
     monkeypatch.setattr(Sweeper, "handle", handle)
     world.at(moment + timedelta(minutes=10)).sweep("crashy")
-    finished = status(world.service.db, moment + timedelta(minutes=11), 60)["last_sweep"]
+    finished = status(world.service.db, moment + timedelta(minutes=11), 60).last_sweep
     assert finished["running"] is False and "unfinished" not in describe(
         status(world.service.db, moment + timedelta(minutes=11), 60)
     )

@@ -43,7 +43,7 @@ def test_the_committee_sees_benefits_not_delivered(build: Callable[..., Core]) -
     assert len(promised) == 4
     # Before any annual review, every promised benefit is a gap: not recorded.
     [before] = benefit_gaps(core.settings, core.database)
-    assert [g["status"] for g in before["gaps"]] == ["not recorded"] * 4
+    assert [g.status for g in before.gaps] == ["not recorded"] * 4
 
     with pytest.raises(BadInput, match="not a benefit of the tier partner; its benefits: "):
         core.records.record_review(
@@ -61,10 +61,10 @@ def test_the_committee_sees_benefits_not_delivered(build: Callable[..., Core]) -
         benefits={promised[0]: "delivered", promised[1]: "delivered", promised[2]: "not_delivered"},
     )
     [after] = benefit_gaps(core.settings, core.database)
-    assert after["partner"] == "Example Mobile"
-    assert after["gaps"] == [
-        {"benefit": promised[2], "status": "not delivered"},
-        {"benefit": promised[3], "status": "not recorded"},
+    assert after.partner == "Example Mobile"
+    assert [(g.benefit, g.status) for g in after.gaps] == [
+        (promised[2], "not delivered"),
+        (promised[3], "not recorded"),
     ]
 
 

@@ -100,5 +100,5 @@ def test_a_renewal_into_a_tier_above_contributor_needs_a_fresh_clearance(build: 
     walk(core.service, pid, [Step("renew", HEAD, "active", NEXT_TERM | CLEARED)])
     history = core.service.history(pid)
     renewal = history[-1]
-    assert (renewal["trigger"], renewal["actor"]) == ("renew", HEAD)
-    assert renewal["data"]["clearance_reason"] == "no live tender with it"
+    assert (renewal.trigger, renewal.actor) == ("renew", HEAD)
+    assert renewal.data["clearance_reason"] == "no live tender with it"

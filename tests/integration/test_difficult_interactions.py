@@ -54,14 +54,14 @@ def _mail(core: Core, pid: int) -> list[tuple[str, list[str]]]:
 
 def _case_duties(core: Core, pid: int) -> list[str]:
     mine = Worklist(core.service).mine(KEYWORKER)
-    return [d.name for p in mine if p["id"] == pid for d in p["duties"] if d.status == "case"]
+    return [d.name for p in mine if p.id == pid for d in p.duties if d.status == "case"]
 
 
 def _case_trail(core: Core, pid: int) -> list[tuple[str, str, str | None]]:
     return [
-        (h["trigger"], h["actor"], h["comment"])
+        (h.trigger, h.actor, h.comment)
         for h in core.service.history(pid)
-        if h["trigger"].startswith("case_")
+        if h.trigger.startswith("case_")
     ]
 
 
@@ -77,7 +77,7 @@ def test_a_difficult_interaction_opens_a_case_until_it_is_resolved(build: Build)
     assert _mail(core, pid) == [
         ("difficult_interaction", ["kelly.burke@ceop.example", TEAM, KEYWORKER]),
     ]
-    assert [c["partnership"] for c in cases.open_cases()] == [pid]
+    assert [c.partnership for c in cases.open_cases()] == [pid]
     assert _case_duties(core, pid) == ["difficult interaction"]
 
     # Only those who manage the partnership resolve it; a case that is not open cannot be.
@@ -95,7 +95,7 @@ def test_a_difficult_interaction_opens_a_case_until_it_is_resolved(build: Build)
         ("case_opened", COLLEAGUE, "Angry about the embargo"),
         ("case_resolved", HEAD, "Apologised; embargo explained"),
     ]
-    assert core.service.show(pid)["state"] == "active"
+    assert core.service.show(pid).state == "active"
 
 
 def test_an_escalation_closes_the_case(build: Build) -> None:

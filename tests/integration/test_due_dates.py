@@ -47,9 +47,7 @@ def test_every_message_and_page_gives_the_same_due_day(tmp_path: Path) -> None:
     ]
     assert chase[0].context["days_overdue"] == 14
 
-    duties = [
-        d for p in Worklist(world.service).mine(keyworker) for d in p["duties"] if p["id"] == pid
-    ]
+    duties = [d for p in Worklist(world.service).mine(keyworker) for d in p.duties if p.id == pid]
     assert [(d.status, d.name, d.since.date()) for d in duties] == [
         ("overdue", "monthly review", DUE)
     ]

@@ -107,7 +107,7 @@ def test_an_initiative_left_without_resources_is_a_sign(build: Callable[..., Cor
     assert unresourced == [
         f"Safer apps: un-resourced for 120 days (since 02 April 2007; owner {KEYWORKER})"
     ]
-    assert initiatives.history(waiting)[0]["trigger"] == "create"
+    assert initiatives.history(waiting)[0].trigger == "create"
 
 
 def test_the_report_shows_delivery_of_each_target(build: Callable[..., Core]) -> None:

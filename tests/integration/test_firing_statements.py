@@ -51,7 +51,7 @@ def test_a_firing_writes_its_state_version_and_one_audit_row_and_the_object_agre
         before = session.scalar(select(Partnership.version).where(Partnership.id == pid))
         audits = session.scalar(select(func.count()).select_from(AuditEntry))
     result = core.service.fire(FireRequest(pid, "start_business_case", KEYWORKER))
-    assert result["version"] == before + 1
+    assert result.version == before + 1
     with core.database.reading() as session:
         p = session.get(Partnership, pid)
         assert p is not None

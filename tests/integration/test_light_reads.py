@@ -23,8 +23,8 @@ def test_states_and_objectives_agree_with_show(build: Callable[..., Core]) -> No
     assert states == {lead: "lead", submitted: "committee_review"}
     for pid in (lead, submitted):
         shown = service.show(pid)
-        assert states[pid] == shown["state"]
-        assert service.objectives(pid) == shown["objectives"]
+        assert states[pid] == shown.state
+        assert tuple(service.objectives(pid)) == shown.objectives
     assert service.objectives(submitted) == [
         "Business Plan objective 2: train 500 teachers",
         "Target 4: reach 1m children",

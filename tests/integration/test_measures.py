@@ -79,8 +79,8 @@ class Book:
 
     def lead(self, name: str, moment: str, workflow: str = "partnership", **kw: bool) -> int:
         self.when(moment)
-        existing = [p for p in self.service.list() if p["partner"] == name]
-        partner = existing[0]["partner_id"] if existing else self.service.add_partner(name, **kw)
+        existing = [p for p in self.service.list() if p.partner == name]
+        partner = existing[0].partner_id if existing else self.service.add_partner(name, **kw)
         manager = KELLY if name == "Citadel Bank" else None
         return self.service.create_partnership(partner, workflow, SAM, manager)
 
@@ -343,10 +343,10 @@ def test_april_starts_a_new_financial_year(book: Book) -> None:
 
 def test_tiers_rebuilt_from_the_audit_trail_match_the_partnerships_now(book: Book) -> None:
     m = book.measures(date(2008, 4, 1))
-    now = [p for p in book.service.list() if p["state"] in {"active", "escalated", "renewal"}]
+    now = [p for p in book.service.list() if p.state in {"active", "escalated", "renewal"}]
 
     assert sorted((t.tier.value, t.kind and t.kind.value) for t in m.by_tier) == sorted(
-        (p["tier"], p["tier_kind"]) for p in now
+        (p.tier, p.tier_kind) for p in now
     )
 
 

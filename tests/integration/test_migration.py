@@ -79,7 +79,7 @@ def test_a_renamed_state_moves_everyone_and_keeps_the_timers_on_their_anchors(
 
     result = migrator.migrate("partnership", 2, {"active": "running"}, ADMIN)
 
-    moved = {m["partnership_id"]: (m["from_state"], m["to_state"]) for m in result["moves"]}
+    moved = {m.partnership_id: (m.from_state, m.to_state) for m in result.moves}
     assert moved == {
         ids["A"]: ("active", "running"),
         ids["B"]: ("active", "running"),
@@ -147,10 +147,10 @@ def test_a_dry_run_reports_exactly_what_the_migration_does_and_changes_nothing(
     dry = migrator.migrate("partnership", 2, {"active": "running"}, ADMIN, dry_run=True)
     assert db_snapshot(db_url) == snapshot
     real = migrator.migrate("partnership", 2, {"active": "running"}, ADMIN)
-    assert dry["moves"] == real["moves"]
-    assert (dry["dry_run"], real["dry_run"]) == (True, False)
-    changes = {m["partnership_id"]: m["changes"] for m in real["moves"]}
-    assert changes[ids["C"]] == []
+    assert dry.moves == real.moves
+    assert (dry.dry_run, real.dry_run) == (True, False)
+    changes = {m.partnership_id: m.changes for m in real.moves}
+    assert changes[ids["C"]] == ()
     # Escalated keeps the monthly review cadence, so version 2's change reaches it too.
     assert [c.split(":")[0] for c in changes[ids["D"]]] == ["timer monthly_review"]
     assert [c.split(":")[0] for c in changes[ids["A"]]] == [
@@ -185,7 +185,7 @@ def test_a_partnership_on_version_1_keeps_working_beside_version_2(
             Step("resolve", HEAD, "active", {"resolution": "back on track"}),
         ],
     )
-    assert (service.show(old)["workflow_version"], service.show(new)["workflow_version"]) == (1, 2)
+    assert (service.show(old).workflow_version, service.show(new).workflow_version) == (1, 2)
     # Its timers fall due and are handled beside those of v2: February's reminder for both,
     # and v2's settling_in (a week after the new one started).
     core.clock.advance_to(utc(2, 2))
@@ -203,15 +203,15 @@ def test_a_partnership_on_version_1_keeps_working_beside_version_2(
     ]
     assert report.failed == 0
     history = service.history(old)
-    assert [h["dest"] for h in history][-2:] == ["escalated", "active"]
-    assert {h["workflow_version"] for h in history} == {1}
+    assert [h.dest for h in history][-2:] == ["escalated", "active"]
+    assert {h.workflow_version for h in history} == {1}
     # Its diagram is drawn from v1, marking where it stands and the way it came.
     show = service.show(old)
     drawing = draw(
         service.definition("partnership", 1),
         "mermaid",
-        show["state"],
-        tuple(h["dest"] for h in history),
+        show.state,
+        tuple(h.dest for h in history),
     )
     assert "class active current" in drawing and "running" not in drawing
     assert "running" in draw(service.definition("partnership", 2), "mermaid")
@@ -259,6 +259,6 @@ def test_reviews_are_recorded_in_the_renamed_state(
     assert v2.running_states == {"running", "escalated", "renewal"}
     migrator.migrate("partnership", 2, {"active": "running"}, ADMIN)
     pid = ids["A"]
-    objectives = core.service.show(pid)["objectives"]
+    objectives = core.service.show(pid).objectives
     review = core.records.record_review(pid, "monthly", KEYWORKER, dict.fromkeys(objectives, "met"))
-    assert review["all_met"] is True
+    assert review.all_met is True

@@ -243,5 +243,5 @@ def test_a_server_that_always_refuses_makes_a_visible_dead_letter(
     assert sender.drain(T0 + timedelta(days=1)).claimed == 0
     # What an operator sees: `ceop-workflow status` reads the same report.
     report = daemon_status(outbox_db, T0 + timedelta(days=1), 60)
-    assert (report["outbox"]["dead_letters"], report["outbox"]["depth"]) == (1, 0)
+    assert (report.outbox.dead_letters, report.outbox.depth) == (1, 0)
     assert "1 dead letters" in describe(report)

@@ -15,7 +15,7 @@ def test_renewal_reminds_before_the_end_chases_after_it_and_keeps_reviews(tmp_pa
     world = World.create(write_config(tmp_path, sqlite_url(tmp_path)), london(date(2007, 6, 29)))
     pid = world.partnership("Acme Mobile", "partner", date(2007, 6, 30), END, kind="industry")
     world.at(london(date(2008, 3, 20), time(10, 0))).fire(pid, "start_renewal", TEAM)
-    assert world.service.show(pid)["state"] == "renewal"
+    assert world.service.show(pid).state == "renewal"
     start = max((m.id for m in world.outbox()), default=0)
 
     def sent(day: date, hour: int = 10) -> list[tuple[str, str]]:

@@ -43,8 +43,8 @@ def test_lists_filter_by_state_and_tier(build: Build) -> None:
     lead = new_partnership(core.service, "Lead Ltd")
     started = new_partnership(core.service, "Started Ltd")
     walk(core.service, started, MAIN_WALK[:1])
-    assert [p["id"] for p in core.service.list()] == [lead, started]
-    assert [p["id"] for p in core.service.list(state="business_case")] == [started]
+    assert [p.id for p in core.service.list()] == [lead, started]
+    assert [p.id for p in core.service.list(state="business_case")] == [started]
     assert core.service.list(tier="Strategic Partner") == []
     with pytest.raises(BadInput, match="unknown tier 'Gold'"):
         core.service.list(tier="Gold")

@@ -35,37 +35,32 @@ def test_the_main_walk_from_lead_to_ended(build: Build) -> None:
         core.clock.advance_to(T0 + timedelta(days=index))
         moments.append(core.clock.now())
         result = fire(core.service, pid, step)
-        assert result["state"] == step.dest, step
-        assert result["version"] == 1 + index, "every firing bumps the version by one"
+        assert result.state == step.dest, step
+        assert result.version == 1 + index, "every firing bumps the version by one"
 
     shown = core.service.show(pid)
-    assert shown["state"] == "ended"
-    assert (shown["tier"], shown["tier_kind"]) == ("strategic_partner", None)
-    assert (shown["commitment_start"], shown["commitment_end"]) == ("2027-02-01", "2030-02-01")
-    assert shown["objectives"] == [
+    assert shown.state == "ended"
+    assert (shown.tier, shown.tier_kind) == ("strategic_partner", None)
+    assert (shown.commitment_start, shown.commitment_end) == ("2027-02-01", "2030-02-01")
+    assert shown.objectives == (
         "Business Plan objective 2: train 500 teachers",
         "Target 4: reach 1m children",
-    ]
-    assert shown["triggers"] == []
-    history = shown["history"]
-    assert history[0] | {"at": None} == history[0] | {
-        "trigger": "create",
-        "source": "",
-        "dest": "lead",
-        "at": None,
-    }
-    assert [(h["trigger"], h["actor"], h["dest"]) for h in history[1:]] == [
+    )
+    assert shown.triggers == ()
+    history = shown.history
+    assert (history[0].trigger, history[0].source, history[0].dest) == ("create", "", "lead")
+    assert [(h.trigger, h.actor, h.dest) for h in history[1:]] == [
         (s.trigger, s.actor, s.dest) for s in MAIN_WALK
     ]
     sources = ["lead"] + [s.dest for s in MAIN_WALK[:-1]]
-    assert [h["source"] for h in history[1:]] == sources
-    assert [h["at"] for h in history[1:]] == [m.isoformat() for m in moments]
-    assert history[5]["data"] | history[6]["data"] == {
+    assert [h.source for h in history[1:]] == sources
+    assert [h.at for h in history[1:]] == [m.isoformat() for m in moments]
+    assert history[5].data | history[6].data == {
         "minutes": "first vote",
         "votes": 2,
         "quorum": 2,
     }
-    assert history[5]["data"]["votes"] == 1
+    assert history[5].data["votes"] == 1
     assert core.service.history(pid) == history
 
 
@@ -74,10 +69,10 @@ def test_a_vote_short_of_the_quorum_is_recorded_and_stays(build: Build) -> None:
     pid = new_partnership(core.service)
     walk(core.service, pid, TO_COMMITTEE)
     first = fire(core.service, pid, Step("approve", MEMBER_A, "committee_review"))
-    assert (first["moved"], first["votes"], first["quorum"]) == (False, 1, 2)
-    assert first["state"] == "committee_review"
+    assert (first.moved, first.votes, first.quorum) == (False, 1, 2)
+    assert first.state == "committee_review"
     second = fire(core.service, pid, Step("approve", MEMBER_B, "tier_assignment"))
-    assert (second["moved"], second["votes"], second["source"]) == (
+    assert (second.moved, second.votes, second.source) == (
         True,
         2,
         "committee_review",
@@ -211,7 +206,7 @@ def test_a_role_not_allowed_to_fire_is_refused_with_the_roles_that_may(build: Bu
 def test_the_ambassador_path(build: Build) -> None:
     core = build()
     pid = new_partnership(core.service, "Jo Bloggs", workflow="ambassador", individual=True)
-    assert core.service.show(pid)["state"] == "nominated"
+    assert core.service.show(pid).state == "nominated"
     case = {"title": "Jo as Ambassador", "objectives": "Target 4", "core_policing": "false"}
     term = {"tier": "Special Representative", "start": "2026-02-01"}
     walk(
@@ -223,4 +218,4 @@ def test_the_ambassador_path(build: Build) -> None:
             Step("step_down", KEYWORKER, "ended"),
         ],
     )
-    assert core.service.show(pid)["tier"] == "special_representative"
+    assert core.service.show(pid).tier == "special_representative"

@@ -48,7 +48,7 @@ def test_times_are_stored_as_utc_and_come_back_aware(build: Build) -> None:
         assert p.state_entered_at.hour == 9
         audit = session.scalars(select(AuditEntry).filter_by(partnership_id=pid)).all()
         assert {a.at.utcoffset() for a in audit} == {timedelta(0)}
-    assert core.service.show(pid)["history"][-1]["at"] == "2026-07-01T09:30:00+00:00"
+    assert core.service.show(pid).history[-1].at == "2026-07-01T09:30:00+00:00"
 
 
 def test_a_naive_time_is_refused(build: Build) -> None:
@@ -65,7 +65,7 @@ def test_if_version_refuses_a_stale_request_and_changes_nothing(build: Build, db
     pid = new_partnership(core.service)
     for step in TO_COMMITTEE:
         fire(core.service, pid, step)
-    seen = core.service.show(pid)["version"]
+    seen = core.service.show(pid).version
     fire(core.service, pid, Step("approve", MEMBER_A, ""), expected_version=seen)
     before = db_snapshot(db_url)
     # The second member saw the partnership before the first vote: refused, even for a vote.
@@ -73,7 +73,7 @@ def test_if_version_refuses_a_stale_request_and_changes_nothing(build: Build, db
         fire(core.service, pid, Step("approve", MEMBER_B, ""), expected_version=seen)
     assert db_snapshot(db_url) == before
     result = fire(core.service, pid, Step("approve", MEMBER_B, ""), expected_version=seen + 1)
-    assert (result["state"], result["version"]) == ("tier_assignment", seen + 2)
+    assert (result.state, result.version) == ("tier_assignment", seen + 2)
 
 
 @pytest.mark.postgres
@@ -88,7 +88,7 @@ def test_a_stale_write_from_another_session_is_a_conflict(build: Build) -> None:
         fire(core.service, pid, MAIN_WALK[0])  # another session commits version 2
         stale.keyworker = "someone.else@ceop.example"
     p = core.service.show(pid)
-    assert (p["state"], p["keyworker"], p["version"]) == ("business_case", "kw@ceop.example", 2)
+    assert (p.state, p.keyworker, p.version) == ("business_case", "kw@ceop.example", 2)
 
 
 def test_the_migration_and_the_models_agree(db_url: str) -> None:
@@ -160,14 +160,12 @@ def test_a_partnership_stays_on_the_version_it_started_with(
         'roles = ["keyworker"]\n'
     )
     (folder / "partnership.toml").write_text(v2, encoding="utf-8")
-    assert core.service.init()["loaded"] == ["partnership v2"]
+    assert core.service.init().loaded == ("partnership v2",)
     new = new_partnership(core.service, "New Ltd")
-    assert [core.service.show(i)["workflow_version"] for i in (old, new)] == [1, 2]
+    assert [core.service.show(i).workflow_version for i in (old, new)] == [1, 2]
     with pytest.raises(UnknownTrigger, match="'pause'"):
         fire(core.service, old, Step("pause", "kw@ceop.example", ""))
-    assert fire(core.service, new, Step("pause", "kw@ceop.example", ""))["state"] == (
-        "business_case"
-    )
+    assert fire(core.service, new, Step("pause", "kw@ceop.example", "")).state == ("business_case")
     # Changing version 2 without raising its number is refused, and nothing is loaded.
     (folder / "partnership.toml").write_text(v2 + "\n# changed\n", encoding="utf-8")
     before = db_snapshot(db_url)

@@ -54,6 +54,7 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
                 "migration",
                 "queries",
                 "records",
+                "roles",
                 "service",
                 "throttle",
                 "views",

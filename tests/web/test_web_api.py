@@ -54,7 +54,7 @@ def test_fire_with_the_cli_errors_as_statuses(client: TestClient, site: Site) ->
     ok = client.post(url, json={"trigger": "approve", "data": {"minutes": "Yes"}}, headers=member)
     assert ok.status_code == 200
     assert ok.json()["dest"] == "tier_assignment"
-    assert site.service.history(site.queued_id)[-1]["actor"] == COMMITTEE
+    assert site.service.history(site.queued_id)[-1].actor == COMMITTEE
 
 
 def test_contact_and_review(client: TestClient, site: Site) -> None:

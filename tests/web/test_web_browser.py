@@ -49,8 +49,8 @@ def test_keyworker_logs_a_contact_and_records_a_monthly_review(browse: Browse, s
         await page.screenshot(path=str(ARTIFACTS / "partnership.png"), full_page=True)
 
     browse(journey)
-    contact = site.service.keyworker(site.active_id)["last_contact"]
-    assert (contact["by"], contact["kind"]) == (KEYWORKER, "meeting")
+    contact = site.service.keyworker(site.active_id).last_contact
+    assert (contact.by, contact.kind) == (KEYWORKER, "meeting")
 
 
 def test_committee_member_approves_a_business_case(browse: Browse, site: Site) -> None:
@@ -65,7 +65,7 @@ def test_committee_member_approves_a_business_case(browse: Browse, site: Site) -
 
     browse(journey)
     last = site.service.history(site.queued_id)[-1]
-    assert (last["trigger"], last["actor"], last["dest"]) == (
+    assert (last.trigger, last.actor, last.dest) == (
         "approve",
         COMMITTEE,
         "tier_assignment",
@@ -92,4 +92,4 @@ def test_staff_without_committee_role_sees_no_approve_button_and_is_refused(
         assert "needs one of the roles committee" in await response.text()
 
     browse(journey)
-    assert site.service.show(site.queued_id)["state"] == "committee_review"
+    assert site.service.show(site.queued_id).state == "committee_review"

@@ -28,7 +28,7 @@ def test_form_without_csrf_token_is_refused(client: TestClient, site: Site) -> N
         f"/partnerships/{site.active_id}/contact", data={"kind": "meeting", "csrf_token": "x" * 32}
     )
     assert wrong.status_code == 403
-    assert site.service.keyworker(site.active_id)["last_contact"] is None
+    assert site.service.keyworker(site.active_id).last_contact is None
 
 
 def test_sign_in_form_needs_its_csrf_token_too(client: TestClient) -> None:
@@ -63,7 +63,7 @@ def test_smuggled_actor_does_not_change_the_recorded_actor(client: TestClient, s
         f"/partnerships/{site.active_id}/contact",
         data={"kind": "meeting", "csrf_token": token, "by": COMMITTEE, "actor": COMMITTEE},
     )
-    assert site.service.keyworker(site.active_id)["last_contact"]["by"] == KEYWORKER
+    assert site.service.keyworker(site.active_id).last_contact.by == KEYWORKER
     page = client.get(f"/partnerships/{site.active_id}").text
     client.post(
         f"/partnerships/{site.active_id}/fire/escalate",
@@ -75,7 +75,7 @@ def test_smuggled_actor_does_not_change_the_recorded_actor(client: TestClient, s
         },
     )
     history = site.service.history(site.active_id)
-    assert all(h["actor"] != COMMITTEE or h["trigger"] == "approve" for h in history)
+    assert all(h.actor != COMMITTEE or h.trigger == "approve" for h in history)
 
 
 def test_smuggled_actor_in_a_fire_form_is_ignored(client: TestClient, site: Site) -> None:
@@ -87,7 +87,7 @@ def test_smuggled_actor_in_a_fire_form_is_ignored(client: TestClient, site: Site
     )
     assert response.status_code == 303
     last = site.service.history(site.active_id)[-1]
-    assert (last["trigger"], last["actor"]) == ("escalate", KEYWORKER)
+    assert (last.trigger, last.actor) == ("escalate", KEYWORKER)
 
 
 @pytest.mark.parametrize(
