@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import insert, select
 
-from ceop_workflow.catalog import Catalog
+from ceop_workflow.app.catalog import Catalog
 from ceop_workflow.config import Settings
 from ceop_workflow.engine.schedule import Facts, Planned, entry_rows
 from ceop_workflow.store.db import Database

@@ -37,9 +37,9 @@ sys.path[:] = [str(ROOT)] + [p for p in sys.path if Path(p or ".").resolve() != 
 
 from sqlalchemy import func, insert, select, update  # noqa: E402
 
+from ceop_workflow.app.service import FireRequest, Service  # noqa: E402
 from ceop_workflow.clock import FixedClock  # noqa: E402
 from ceop_workflow.config import load_settings  # noqa: E402
-from ceop_workflow.service import FireRequest, Service  # noqa: E402
 from ceop_workflow.store.db import Database  # noqa: E402
 from ceop_workflow.store.models import AuditEntry, Partner, Partnership, Timer  # noqa: E402
 from ceop_workflow.wiring import build_service  # noqa: E402

@@ -29,9 +29,9 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from ceop_workflow.app.service import FireRequest, Service  # noqa: E402
 from ceop_workflow.clock import FixedClock  # noqa: E402
 from ceop_workflow.config import load_settings  # noqa: E402
-from ceop_workflow.service import FireRequest, Service  # noqa: E402
 from ceop_workflow.store.db import Database  # noqa: E402
 from ceop_workflow.wiring import build_service  # noqa: E402
 

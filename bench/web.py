@@ -48,7 +48,7 @@ def serve(db: Path, port: int) -> None:
     """The subprocess: the application plus a bare constant endpoint, on one uvicorn."""
     import uvicorn
 
-    from ceop_workflow.accounts import Accounts
+    from ceop_workflow.app.accounts import Accounts
     from ceop_workflow.clock import SystemClock
     from ceop_workflow.config import Settings
     from ceop_workflow.store.db import Database
@@ -70,10 +70,10 @@ def serve(db: Path, port: int) -> None:
 
 def seed(db: Path, partnerships: int) -> str:
     """Partnerships made active through the service; returns an API token of the team."""
-    from ceop_workflow.accounts import Accounts
+    from ceop_workflow.app.accounts import Accounts
+    from ceop_workflow.app.service import FireRequest
     from ceop_workflow.clock import SystemClock
     from ceop_workflow.config import Settings
-    from ceop_workflow.service import FireRequest
     from ceop_workflow.store.db import Database
     from ceop_workflow.wiring import build_service
 

@@ -26,12 +26,12 @@ from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
+from ceop_workflow.app.service import Service
 from ceop_workflow.errors import StorageError
 from ceop_workflow.scheduling import lease
 from ceop_workflow.scheduling.reconcile import reconcile
 from ceop_workflow.scheduling.reload import WorkflowWatcher
 from ceop_workflow.scheduling.sweep import Sweeper, SweepReport
-from ceop_workflow.service import Service
 
 log = logging.getLogger(__name__)
 # The report is due at 09:00 on the first working day; looking hourly is soon enough.
@@ -61,7 +61,7 @@ def extra_jobs(service: Service, worker: str | None = None) -> list[PeriodicJob]
     claims duties, and the report is queued under one dedupe key per month. The drain claims
     under `worker`, so a daemon restarted under the same id takes its claims back at once.
     """
-    from ceop_workflow.emails import queue_monthly_report
+    from ceop_workflow.app.emails import queue_monthly_report
     from ceop_workflow.notify.drain import OutboxSender
 
     settings = service.settings

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from ceop_workflow.catalog import Catalog
+from ceop_workflow.app.catalog import Catalog
+from ceop_workflow.app.service import Listener, Service
 from ceop_workflow.clock import Clock
 from ceop_workflow.config import Settings
 from ceop_workflow.engine.rules import DEFAULT_REGISTRY
@@ -10,7 +11,6 @@ from ceop_workflow.notify.contact_notices import ContactNotices
 from ceop_workflow.notify.template_files import template_names
 from ceop_workflow.notify.transition_notices import TransitionNotices
 from ceop_workflow.scheduling.listener import TimerListener
-from ceop_workflow.service import Listener, Service
 from ceop_workflow.store.db import Database
 
 

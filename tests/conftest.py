@@ -28,10 +28,10 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
+from ceop_workflow.app.records import Records
+from ceop_workflow.app.service import Service
 from ceop_workflow.clock import FixedClock
 from ceop_workflow.config import load_settings
-from ceop_workflow.records import Records
-from ceop_workflow.service import Service
 from ceop_workflow.store.db import Database
 from ceop_workflow.wiring import build_service
 from tests.support import (

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ceop_workflow.service import FireRequest, Service
+from ceop_workflow.app.service import FireRequest, Service
 
 KEYWORKER = "kw@ceop.example"  # staff (by *@ceop.example); keyworker of the partnerships made
 MANAGER = "mgr@ceop.example"

@@ -15,10 +15,10 @@ from typing import Any
 from sqlalchemy import MetaData, create_engine, select
 from sqlalchemy.pool import NullPool
 
+from ceop_workflow.app.records import Records
+from ceop_workflow.app.service import Service
 from ceop_workflow.clock import FixedClock
 from ceop_workflow.config import Settings
-from ceop_workflow.records import Records
-from ceop_workflow.service import Service
 from ceop_workflow.store.db import Database
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from ceop_workflow.service import Service
+from ceop_workflow.app.service import Service
 from ceop_workflow.store.db import Database
 from ceop_workflow.store.models import Timer
 from tests.lifecycle import (

@@ -23,12 +23,12 @@ from icalendar import Calendar, Event
 from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session, joinedload
 
+from ceop_workflow.app.links import path_for
+from ceop_workflow.app.service import Service
 from ceop_workflow.engine.definitions import Definition
 from ceop_workflow.engine.schedule import BEFORE, EVERY
 from ceop_workflow.engine.timers import TimerDef
 from ceop_workflow.errors import BadInput, NotFound
-from ceop_workflow.links import path_for
-from ceop_workflow.service import Service
 from ceop_workflow.store.db import Database
 from ceop_workflow.store.models import CalendarFeed, Partnership, Timer, WorkflowDefinition
 

@@ -32,6 +32,8 @@ from sqlalchemy.orm import Session
 
 from ceop_workflow.adoption.partner_rows import PartnerRow, RowProblem, parse_row
 from ceop_workflow.adoption.sheets import read_table
+from ceop_workflow.app.roles import roles_held
+from ceop_workflow.app.service import FireRequest, Service
 from ceop_workflow.clock import FixedClock
 from ceop_workflow.engine.cadence import local_instant
 from ceop_workflow.engine.context import (
@@ -43,9 +45,7 @@ from ceop_workflow.engine.context import (
 )
 from ceop_workflow.engine.definitions import Definition, TransitionDef
 from ceop_workflow.errors import BadInput, CeopWorkflowError, GuardFailed, NotPermitted
-from ceop_workflow.roles import roles_held
 from ceop_workflow.scheduling.listener import TimerListener
-from ceop_workflow.service import FireRequest, Service
 from ceop_workflow.store.models import AuditEntry, Contact, Partner, Partnership
 
 IMPORT_ROLES = ("head_of_partnerships", "partnerships_team")

@@ -23,8 +23,8 @@ from ceop_workflow.engine.addresses import check_address
 from ceop_workflow.errors import BadInput, printable
 
 if TYPE_CHECKING:  # imported where used: `--help` and light commands need none of them
-    from ceop_workflow.records import Records
-    from ceop_workflow.service import Service
+    from ceop_workflow.app.records import Records
+    from ceop_workflow.app.service import Service
     from ceop_workflow.store.db import Database
 
 # Ids are 64-bit database integers: anything outside is refused as usage (exit 2) before the
@@ -89,7 +89,7 @@ class App:
     @cached_property
     def records(self) -> Records:
         """Contacts, reviews and contributions."""
-        from ceop_workflow.records import Records
+        from ceop_workflow.app.records import Records
 
         service = self.service
         return Records(

@@ -41,7 +41,7 @@ def validate(app: App) -> None:
 @pass_app
 def preview(app: App, template: str, partnership_id: int | None, part: str, as_json: bool) -> None:
     """Print message TEMPLATE as it would be sent today for partnership ID, with its real data."""
-    from ceop_workflow.emails import preview_message
+    from ceop_workflow.app.emails import preview_message
     from ceop_workflow.notify.render import TemplateRenderer
 
     renderer = TemplateRenderer.from_settings(app.settings)
@@ -84,7 +84,7 @@ def _statuses() -> click.Choice[str]:
 @pass_app
 def list_(app: App, status: str | None, limit: int, as_json: bool) -> None:
     """The newest messages in the outbox, newest first (dead letters say why)."""
-    from ceop_workflow.emails import outbox_entries
+    from ceop_workflow.app.emails import outbox_entries
 
     rows = [dataclasses.asdict(entry) for entry in outbox_entries(app.service, status, limit)]
     shown: list[dict[str, Any]] = [
@@ -137,7 +137,7 @@ def retry(
     """Put dead letter ID (or, with --all-dead, every matching one) back in the queue, due now,
     with a fresh count of attempts. A message whose claim ran out goes back too; one being sent
     under a live claim is refused, naming the drainer and when its claim ends."""
-    from ceop_workflow.emails import retry_dead_letter, retry_dead_letters
+    from ceop_workflow.app.emails import retry_dead_letter, retry_dead_letters
 
     if all_dead == (outbox_id is not None):
         raise BadInput("outbox retry: give either a message ID or --all-dead")

@@ -8,15 +8,15 @@ from typing import TYPE_CHECKING, TypeVar
 
 import click
 
+from ceop_workflow.app.service import FireRequest
 from ceop_workflow.cli.app import ID, VERSION, App, address, emit, parse_pairs, pass_app, table
 from ceop_workflow.cli.workflows import FORMATS, draw
 from ceop_workflow.errors import printable
-from ceop_workflow.service import FireRequest
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
 
-    from ceop_workflow.views import AuditLine
+    from ceop_workflow.app.views import AuditLine
 
 T = TypeVar("T", bound="DataclassInstance")
 

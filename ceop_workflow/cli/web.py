@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from ceop_workflow.accounts import Accounts
+from ceop_workflow.app.accounts import Accounts
 from ceop_workflow.cli.app import App, pass_app
 from ceop_workflow.cli.logs import log_format_option, uvicorn_log_config
 

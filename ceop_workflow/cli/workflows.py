@@ -251,7 +251,7 @@ def migrate(
     as_json: bool,
 ) -> None:
     """Move running partnerships of NAME to another version; all of them or none."""
-    from ceop_workflow.migration import Migrator
+    from ceop_workflow.app.migration import Migrator
 
     pairs = {old: new[-1] for old, new in parse_pairs(mapping, "--map").items()}
     service = app.service

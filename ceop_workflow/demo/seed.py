@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from datetime import date
 
+from ceop_workflow.app.records import Records
+from ceop_workflow.app.service import FireRequest, Service
 from ceop_workflow.demo.book import BOOK, LEADS, Seed
-from ceop_workflow.records import Records
-from ceop_workflow.service import FireRequest, Service
 
 TEAM = "team@ceop.example"
 COMMITTEE = ("paul.lever@ceop.example", "paul.clark@ceop.example")

@@ -12,9 +12,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
+from ceop_workflow.app.records import Records
+from ceop_workflow.app.service import Service
 from ceop_workflow.errors import CeopWorkflowError
-from ceop_workflow.records import Records
-from ceop_workflow.service import Service
 
 Step = Callable[["DemoWorld"], None]
 

@@ -21,6 +21,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import exists, func, or_, select
 
+from ceop_workflow.app.records import Records
+from ceop_workflow.app.service import Service
 from ceop_workflow.clock import FixedClock
 from ceop_workflow.config import DatabaseSettings, Settings
 from ceop_workflow.daemon import Daemon, extra_jobs
@@ -31,10 +33,8 @@ from ceop_workflow.demo.strategy import keep_register
 from ceop_workflow.demo.world import DemoWorld
 from ceop_workflow.engine.cadence import first_working_day, local_instant
 from ceop_workflow.notify import outbox
-from ceop_workflow.records import Records
 from ceop_workflow.reports.render import render_html, render_text
 from ceop_workflow.scheduling import rows as timer_rows
-from ceop_workflow.service import Service
 from ceop_workflow.store.db import Database
 from ceop_workflow.store.models import Alert, AuditEntry, OutboxMessage, Review, Timer
 from ceop_workflow.wiring import build_service

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from ceop_workflow.app.links import link_for
 from ceop_workflow.config import Settings
 from ceop_workflow.engine.context import FireContext
 from ceop_workflow.engine.definitions import Definition
 from ceop_workflow.engine.machine import Outcome
-from ceop_workflow.links import link_for
 from ceop_workflow.notify.context import partnership_context
 from ceop_workflow.notify.message import domain_of
 from ceop_workflow.notify.outbox import enqueue

@@ -17,13 +17,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ceop_workflow.app.links import link_for_template
 from ceop_workflow.config import Settings
 from ceop_workflow.engine.bank_holidays import first_working_day
 from ceop_workflow.engine.cadence import Period, add_years, parse_duration
 from ceop_workflow.engine.definitions import Definition, NotifyDef
 from ceop_workflow.engine.timers import TimerDef
 from ceop_workflow.errors import BadInput, NotFound
-from ceop_workflow.links import link_for_template
 from ceop_workflow.notify import context as build
 from ceop_workflow.notify.contact_notices import ROLES as CONTACT_ROLES
 from ceop_workflow.notify.contact_notices import contact_context

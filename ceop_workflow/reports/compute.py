@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
-from ceop_workflow.catalog import Catalog
+from ceop_workflow.app.catalog import Catalog
 from ceop_workflow.config import StrategySettings
 from ceop_workflow.engine.definitions import Definition, Vocabulary
 from ceop_workflow.engine.rules import DEFAULT_REGISTRY

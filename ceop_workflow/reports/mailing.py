@@ -1,7 +1,7 @@
 """The monthly report by email: what the `monthly_report` message says.
 
 When it is queued (the first working day, once per month) is a use case:
-`ceop_workflow.emails.queue_monthly_report`.
+`ceop_workflow.app.emails.queue_monthly_report`.
 """
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from ceop_workflow.app.links import link_for, report_link
 from ceop_workflow.config import Settings
-from ceop_workflow.links import link_for, report_link
 from ceop_workflow.reports import formatting as fmt
 from ceop_workflow.reports.formatting import month_label
 from ceop_workflow.reports.measures import OBJECTIVES_DEFINITION, MonthlyMeasures

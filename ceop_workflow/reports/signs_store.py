@@ -7,7 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ceop_workflow.catalog import Catalog
+from ceop_workflow.app.catalog import Catalog
 from ceop_workflow.config import StrategySettings
 from ceop_workflow.reports.book import Window
 from ceop_workflow.reports.measures import StaleEngagement

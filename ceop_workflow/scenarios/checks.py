@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from ceop_workflow.app.service import Service
 from ceop_workflow.notify.outbox import OutboxEntry
 from ceop_workflow.scenarios.spec import DutyExpected, EmailExpected, Step
 from ceop_workflow.scheduling.status import PendingDuty, pending_duties
-from ceop_workflow.service import Service
 
 
 @dataclass(frozen=True)

@@ -17,17 +17,17 @@ from datetime import datetime
 from pathlib import Path
 from types import MappingProxyType
 
+from ceop_workflow.app.emails import outbox_entries
+from ceop_workflow.app.records import Records
+from ceop_workflow.app.service import FireRequest, Service
 from ceop_workflow.clock import FixedClock
 from ceop_workflow.config import CommitteeSettings, DatabaseSettings, Settings
-from ceop_workflow.emails import outbox_entries
 from ceop_workflow.engine.definitions import load_file
 from ceop_workflow.errors import BadInput, ConfigError, Refused
-from ceop_workflow.records import Records
 from ceop_workflow.scenarios.checks import Check, check_step
 from ceop_workflow.scenarios.spec import Scenario, Step, data_values
 from ceop_workflow.scheduling.status import next_sweep_due
 from ceop_workflow.scheduling.sweep import Sweeper
-from ceop_workflow.service import FireRequest, Service
 from ceop_workflow.store.db import Database
 from ceop_workflow.wiring import build_service
 

@@ -18,6 +18,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ceop_workflow.app.links import link_for_template
+from ceop_workflow.app.service import FireRequest, FireResult
 from ceop_workflow.config import SYSTEM_ACTOR, Settings
 from ceop_workflow.engine.cadence import Period
 from ceop_workflow.engine.definitions import Definition
@@ -39,7 +41,6 @@ from ceop_workflow.engine.schedule import (
 )
 from ceop_workflow.engine.timers import TimerDef
 from ceop_workflow.errors import Refused
-from ceop_workflow.links import link_for_template
 from ceop_workflow.notify.context import (
     business_case_reminder,
     renewal_coming_up,
@@ -59,7 +60,6 @@ from ceop_workflow.scheduling.plans import (
     place_every,
     reviewed_periods,
 )
-from ceop_workflow.service import FireRequest, FireResult
 from ceop_workflow.store.models import Partnership, Timer
 
 log = logging.getLogger(__name__)

@@ -16,7 +16,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ceop_workflow.catalog import Catalog
+from ceop_workflow.app.catalog import Catalog
 from ceop_workflow.config import Settings
 from ceop_workflow.engine.context import FireContext
 from ceop_workflow.engine.definitions import Definition

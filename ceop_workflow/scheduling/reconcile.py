@@ -14,9 +14,9 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
+from ceop_workflow.app.service import Service
 from ceop_workflow.engine.timers import TimerDef
 from ceop_workflow.scheduling.plans import start_timers
-from ceop_workflow.service import Service
 from ceop_workflow.store.models import Partnership, Timer
 
 log = logging.getLogger(__name__)

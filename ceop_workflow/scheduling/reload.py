@@ -17,13 +17,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from ceop_workflow.catalog import newest_versions
+from ceop_workflow.app.catalog import newest_versions
+from ceop_workflow.app.service import Service
+from ceop_workflow.app.views import iso
 from ceop_workflow.engine.definitions import Vocabulary
 from ceop_workflow.errors import CeopWorkflowError, DefinitionError
 from ceop_workflow.notify.template_files import template_names
 from ceop_workflow.scheduling.lease import record_workflows
-from ceop_workflow.service import Service
-from ceop_workflow.views import iso
 
 log = logging.getLogger(__name__)
 

@@ -12,14 +12,14 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ceop_workflow.catalog import newest_versions
+from ceop_workflow.app.catalog import newest_versions
+from ceop_workflow.app.views import iso
 from ceop_workflow.notify import health, outbox
 from ceop_workflow.scheduling import rows
 from ceop_workflow.scheduling.alerts import LIVE
 from ceop_workflow.scheduling.lease import DAEMON_LEASE, LAST_SWEEP, WORKFLOWS, lease_rows
 from ceop_workflow.store.db import Database
 from ceop_workflow.store.models import Alert, OutboxMessage, Timer
-from ceop_workflow.views import iso
 
 OVERDUE_SUFFIX = "_overdue"
 

@@ -20,12 +20,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
+from ceop_workflow.app.service import Service
 from ceop_workflow.engine.retry import RetryPolicy
 from ceop_workflow.errors import StorageError
 from ceop_workflow.scheduling import effects, rows
 from ceop_workflow.scheduling.effects import Duty
 from ceop_workflow.scheduling.lease import record_sweep
-from ceop_workflow.service import Service
 from ceop_workflow.store.models import Partnership, Timer
 
 log = logging.getLogger(__name__)

@@ -15,10 +15,10 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, joinedload
 
+from ceop_workflow.app.roles import roles_held
 from ceop_workflow.clock import Clock
 from ceop_workflow.config import Settings
 from ceop_workflow.errors import BadInput, NotFound, NotPermitted, Refused
-from ceop_workflow.roles import roles_held
 from ceop_workflow.store.db import Database
 from ceop_workflow.store.models import Alert, AuditEntry, Partnership
 from ceop_workflow.store.strategy import CASE_KIND

@@ -16,13 +16,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ceop_workflow.catalog import Catalog
+from ceop_workflow.app.catalog import Catalog
+from ceop_workflow.app.roles import account_grants, roles_held
 from ceop_workflow.clock import Clock
 from ceop_workflow.config import Settings
 from ceop_workflow.engine.cadence import financial_year_label
 from ceop_workflow.engine.fields import parse_data, to_json
 from ceop_workflow.errors import BadInput, NotFound, NotPermitted, Refused
-from ceop_workflow.roles import account_grants, roles_held
 from ceop_workflow.store.db import Database
 from ceop_workflow.store.models import Partnership
 from ceop_workflow.store.strategy import Initiative, InitiativeEvent, InitiativeLink, PlanItem

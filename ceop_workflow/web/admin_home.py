@@ -11,12 +11,12 @@ from fastapi import APIRouter, Query
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ceop_workflow.accounts import AccountSummary
-from ceop_workflow.desk import ActionView
-from ceop_workflow.queries import WorkflowVersion
+from ceop_workflow.app.accounts import AccountSummary
+from ceop_workflow.app.desk import ActionView
+from ceop_workflow.app.queries import WorkflowVersion
+from ceop_workflow.app.worklist import DutyStatus
 from ceop_workflow.web.auth import Principal
 from ceop_workflow.web.context import Web, web_of
-from ceop_workflow.worklist import DutyStatus
 
 router = APIRouter(include_in_schema=False)
 # The role that may open /admin and the workflow desk (docs/web.md, "Who may do what").

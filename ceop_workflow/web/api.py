@@ -14,13 +14,13 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 from starlette.requests import Request
 
+from ceop_workflow.app.records import ReviewResult
+from ceop_workflow.app.service import FireRequest, FireResult
+from ceop_workflow.app.views import PartnershipSummary
+from ceop_workflow.app.worklist import PartnershipForCaller
 from ceop_workflow.engine.tiers import Tier
-from ceop_workflow.records import ReviewResult
-from ceop_workflow.service import FireRequest, FireResult
-from ceop_workflow.views import PartnershipSummary
 from ceop_workflow.web.auth import Principal, bearer_principal
 from ceop_workflow.web.context import web_of
-from ceop_workflow.worklist import PartnershipForCaller
 
 _MAX_ID = 2_147_483_647
 

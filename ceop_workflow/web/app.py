@@ -11,9 +11,9 @@ from fastapi import FastAPI
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ceop_workflow.accounts import Accounts
+from ceop_workflow.app.accounts import Accounts
+from ceop_workflow.app.service import Service
 from ceop_workflow.config import Settings
-from ceop_workflow.service import Service
 from ceop_workflow.web import admin_home, adoption, api, desk, errors, pages, records, signin
 from ceop_workflow.web.context import Web
 

@@ -15,7 +15,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ceop_workflow.accounts import Account, Accounts
+from ceop_workflow.app.accounts import Account, Accounts
 from ceop_workflow.config import WebSettings
 from ceop_workflow.engine.addresses import address_problem
 from ceop_workflow.errors import CeopWorkflowError

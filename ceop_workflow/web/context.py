@@ -10,14 +10,15 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
-from ceop_workflow.accounts import Accounts
-from ceop_workflow.desk import WorkflowDesk
+from ceop_workflow.app.accounts import Accounts
+from ceop_workflow.app.desk import WorkflowDesk
+from ceop_workflow.app.links import path_for
+from ceop_workflow.app.records import Records
+from ceop_workflow.app.roles import roles_held
+from ceop_workflow.app.service import Service
+from ceop_workflow.app.throttle import SigninThrottle
+from ceop_workflow.app.worklist import Worklist
 from ceop_workflow.errors import NotPermitted
-from ceop_workflow.links import path_for
-from ceop_workflow.records import Records
-from ceop_workflow.roles import roles_held
-from ceop_workflow.service import Service
-from ceop_workflow.throttle import SigninThrottle
 from ceop_workflow.web.auth import (
     Principal,
     Sessions,
@@ -25,7 +26,6 @@ from ceop_workflow.web.auth import (
     principal_of,
     session_of,
 )
-from ceop_workflow.worklist import Worklist
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 

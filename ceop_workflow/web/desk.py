@@ -2,7 +2,7 @@
 path), its diagram, its differences from the newest loaded version and who sits in the states
 they touch; run scenario tests on it; load it; migrate running partnerships, dry run first.
 
-Admin role only, every form with its CSRF token; the work is done by `ceop_workflow.desk`
+Admin role only, every form with its CSRF token; the work is done by `ceop_workflow.app.desk`
 (the CLI's parser, diff, catalog and migrator) and `scenarios.pasted` (`workflows test`).
 """
 
@@ -18,8 +18,8 @@ from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from ceop_workflow.desk import Examined, Problem, problems_of
-from ceop_workflow.diagrams import draw
+from ceop_workflow.app.desk import Examined, Problem, problems_of
+from ceop_workflow.app.diagrams import draw
 from ceop_workflow.engine.definitions import MAX_SOURCE_BYTES
 from ceop_workflow.errors import BadInput, DefinitionError, Refused
 from ceop_workflow.scenarios.pasted import run_texts, shipped_scenario

@@ -11,7 +11,7 @@ from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
-from ceop_workflow.diagrams import draw
+from ceop_workflow.app.diagrams import draw
 from ceop_workflow.engine.tiers import Tier
 from ceop_workflow.errors import BadInput
 from ceop_workflow.reports.periods import months_back

@@ -16,9 +16,9 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from ceop_workflow.app.records import ContactKind, ReviewKind
+from ceop_workflow.app.service import FireRequest
 from ceop_workflow.errors import BadInput
-from ceop_workflow.records import ContactKind, ReviewKind
-from ceop_workflow.service import FireRequest
 from ceop_workflow.web.auth import CSRF_FIELD, Principal, check_csrf
 from ceop_workflow.web.context import Web, web_of
 from ceop_workflow.web.forms import data_from_form

@@ -30,7 +30,7 @@ import pytest
 from argon2 import PasswordHasher
 from starlette.testclient import TestClient
 
-from ceop_workflow.accounts import Accounts
+from ceop_workflow.app.accounts import Accounts
 from ceop_workflow.clock import FixedClock
 from ceop_workflow.config import load_settings
 from ceop_workflow.reports import formatting as fmt

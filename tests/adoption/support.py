@@ -7,12 +7,12 @@ from datetime import datetime, time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from ceop_workflow.app.records import Records
+from ceop_workflow.app.service import Service
 from ceop_workflow.clock import FixedClock
 from ceop_workflow.config import Settings, load_settings
 from ceop_workflow.demo.seed import DEMO_START, seed_book
 from ceop_workflow.engine.cadence import local_instant
-from ceop_workflow.records import Records
-from ceop_workflow.service import Service
 from ceop_workflow.store.db import Database
 from ceop_workflow.wiring import build_service
 

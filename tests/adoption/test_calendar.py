@@ -11,11 +11,11 @@ import pytest
 import vobject
 
 from ceop_workflow.adoption.calendars import calendar_for, feed_owner, feed_token
+from ceop_workflow.app.service import Service
 from ceop_workflow.clock import FixedClock
 from ceop_workflow.config import load_settings
 from ceop_workflow.demo.year import run_demo
 from ceop_workflow.errors import NotFound
-from ceop_workflow.service import Service
 from ceop_workflow.store.db import Database
 from ceop_workflow.wiring import build_service
 from tests.adoption.support import LONDON, REPO, settings_for

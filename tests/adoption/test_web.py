@@ -16,9 +16,9 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import func, select
 from starlette.testclient import TestClient
 
-from ceop_workflow.accounts import Accounts
 from ceop_workflow.adoption.calendars import feed_token
 from ceop_workflow.adoption.importer import import_partners
+from ceop_workflow.app.accounts import Accounts
 from ceop_workflow.scheduling.status import status
 from ceop_workflow.scheduling.sweep import Sweeper
 from ceop_workflow.store.models import AuditEntry

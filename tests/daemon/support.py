@@ -16,11 +16,11 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from ceop_workflow.app.records import Records
+from ceop_workflow.app.service import FireRequest, Service
 from ceop_workflow.clock import FixedClock
 from ceop_workflow.config import Settings, load_settings
-from ceop_workflow.records import Records
 from ceop_workflow.scheduling.sweep import Sweeper, SweepReport
-from ceop_workflow.service import FireRequest, Service
 from ceop_workflow.store.db import Database
 from ceop_workflow.store.models import OutboxMessage
 from ceop_workflow.wiring import build_service

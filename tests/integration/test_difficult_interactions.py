@@ -9,10 +9,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from ceop_workflow.app.worklist import Worklist
 from ceop_workflow.errors import NotPermitted, Refused
 from ceop_workflow.store.models import OutboxMessage
 from ceop_workflow.strategy.cases import Cases
-from ceop_workflow.worklist import Worklist
 from tests.lifecycle import (
     HEAD,
     KEYWORKER,

@@ -7,11 +7,11 @@ from __future__ import annotations
 from datetime import date, time
 from pathlib import Path
 
+from ceop_workflow.app.worklist import Worklist
 from ceop_workflow.notify.digest import digest_item
 from ceop_workflow.notify.preview import preview
 from ceop_workflow.notify.render import TemplateRenderer
 from ceop_workflow.reports.measures import ReviewKind
-from ceop_workflow.worklist import Worklist
 from tests.daemon.support import World, london, sqlite_url, write_config
 
 DUE = date(2008, 4, 1)  # the first working day of April 2008, 09:00 BST

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from ceop_workflow.emails import queue_monthly_report
+from ceop_workflow.app.emails import queue_monthly_report
 from ceop_workflow.notify.render import TemplateRenderer
 from ceop_workflow.reports.render import measures_to_dict, render_html, render_text
 from ceop_workflow.store.models import OutboxMessage

@@ -8,10 +8,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select, update
 
+from ceop_workflow.app.service import FireRequest
 from ceop_workflow.engine.schedule import Planned
 from ceop_workflow.errors import Conflict
 from ceop_workflow.scheduling import rows
-from ceop_workflow.service import FireRequest
 from ceop_workflow.store import firing
 from ceop_workflow.store.models import AuditEntry, Partnership, Timer
 from tests.lifecycle import HEAD, KEYWORKER, Step, new_partnership, walk

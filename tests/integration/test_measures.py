@@ -22,11 +22,12 @@ import pytest
 from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
 
+from ceop_workflow.app.records import Records
+from ceop_workflow.app.service import FireRequest, Service
 from ceop_workflow.clock import FixedClock
 from ceop_workflow.config import Settings, load_settings
 from ceop_workflow.engine.tiers import Tier, TierKind
 from ceop_workflow.errors import BadInput
-from ceop_workflow.records import Records
 from ceop_workflow.reports.compute import compute_measures
 from ceop_workflow.reports.measures import (
     FeedbackItem,
@@ -42,7 +43,6 @@ from ceop_workflow.reports.measures import (
     WaitingLead,
 )
 from ceop_workflow.reports.render import render_html, render_text
-from ceop_workflow.service import FireRequest, Service
 from ceop_workflow.store.db import Database
 from tests.conftest import PG_ADMIN_URL
 

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from ceop_workflow.app.migration import Migrator
 from ceop_workflow.cli.workflows import draw
 from ceop_workflow.errors import Refused
-from ceop_workflow.migration import Migrator
 from ceop_workflow.scheduling.sweep import Sweeper
 from ceop_workflow.store.models import AuditEntry, Partnership, Timer
 from tests.lifecycle import HEAD, KEYWORKER, Step, new_partnership, walk

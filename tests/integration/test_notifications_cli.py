@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from ceop_workflow.app.service import FireRequest, Service
 from ceop_workflow.cli import main
 from ceop_workflow.clock import FixedClock
 from ceop_workflow.config import load_settings
@@ -20,7 +21,6 @@ from ceop_workflow.notify.digest import REMINDERS
 from ceop_workflow.notify.outbox import enqueue
 from ceop_workflow.notify.preview import REMINDER_BUILDERS
 from ceop_workflow.notify.samples import sample_contexts
-from ceop_workflow.service import FireRequest, Service
 from ceop_workflow.store.db import Database
 from ceop_workflow.wiring import build_service
 

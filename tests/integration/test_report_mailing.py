@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from ceop_workflow.emails import queue_monthly_report
+from ceop_workflow.app.emails import queue_monthly_report
 from ceop_workflow.store.models import OutboxMessage
 from tests.support import Core
 

@@ -7,8 +7,8 @@ from datetime import timedelta
 
 import pytest
 
+from ceop_workflow.app.service import FireRequest
 from ceop_workflow.errors import GuardFailed, NotAllowed, Refused
-from ceop_workflow.service import FireRequest
 from tests.lifecycle import (
     HEAD,
     KEYWORKER,

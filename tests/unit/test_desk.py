@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ceop_workflow.desk import Problem, problems_of, touched_states
+from ceop_workflow.app.desk import Problem, problems_of, touched_states
 from ceop_workflow.engine.definitions import Definition, Vocabulary, parse
 from ceop_workflow.engine.diff import diff
 from ceop_workflow.errors import DefinitionError

@@ -78,7 +78,7 @@ ALLOWED: dict[str, str] = {
     "adoption.partner_rows:parse_row": "one spreadsheet row as read, before it is checked",
     "adoption.partner_rows:row_values": "one spreadsheet row as the import template writes it",
     # Plumbing inside the layer.
-    "views:fields_of": "a result's fields, to build a subclass of it; never returned to callers",
+    "app.views:fields_of": "a result's fields, to build a subclass of it; never returned",
 }
 
 

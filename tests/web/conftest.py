@@ -19,10 +19,10 @@ import uvicorn
 from argon2 import PasswordHasher
 from starlette.testclient import TestClient
 
-from ceop_workflow.accounts import Accounts
+from ceop_workflow.app.accounts import Accounts
+from ceop_workflow.app.records import Records
 from ceop_workflow.clock import FixedClock
 from ceop_workflow.config import Settings, load_settings
-from ceop_workflow.records import Records
 from ceop_workflow.store.db import Database
 from ceop_workflow.web.app import create_app
 from ceop_workflow.wiring import build_service

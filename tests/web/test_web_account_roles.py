@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from starlette.testclient import TestClient
 
-from ceop_workflow.records import Records
-from ceop_workflow.service import Service
+from ceop_workflow.app.records import Records
+from ceop_workflow.app.service import Service
 from tests.web.webtools import PASSWORD, Site, sign_in
 
 GRANTED = "granted.member@ceop.example"

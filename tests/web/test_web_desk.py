@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 from starlette.testclient import TestClient
 
-from ceop_workflow.desk import WorkflowDesk
+from ceop_workflow.app.desk import WorkflowDesk
 from ceop_workflow.store.models import AdminAction, Partnership
 from tests.web.webtools import KEYWORKER, REPO, STAFF, TEAM, Site, csrf_of, sign_in
 

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select
 from starlette.testclient import TestClient
 
-from ceop_workflow.diagrams import DOT_ENV, LayoutUnavailable, dot_binary, draw, run_dot
+from ceop_workflow.app.diagrams import DOT_ENV, LayoutUnavailable, dot_binary, draw, run_dot
 from ceop_workflow.engine.definitions import Definition
 from ceop_workflow.store.models import AuditEntry
 from tests.integration.browser import in_ci

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from ceop_workflow.app.links import ACTION_FOR_TEMPLATE, link_for, link_for_template
 from ceop_workflow.config import load_settings
 from ceop_workflow.errors import ConfigError
-from ceop_workflow.links import ACTION_FOR_TEMPLATE, link_for, link_for_template
 from tests.web.webtools import REPO
 
 

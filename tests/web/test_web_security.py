@@ -8,8 +8,8 @@ import pytest
 from itsdangerous import URLSafeTimedSerializer
 from starlette.testclient import TestClient
 
+from ceop_workflow.app.service import FireRequest
 from ceop_workflow.config import WebSettings
-from ceop_workflow.service import FireRequest
 from ceop_workflow.web.app import create_app
 from ceop_workflow.web.auth import SESSION_COOKIE
 from tests.web.webtools import COMMITTEE, EVIL, KEYWORKER, STAFF, Site, csrf_of, sign_in

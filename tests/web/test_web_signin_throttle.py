@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from starlette.testclient import TestClient
 
-from ceop_workflow.throttle import ACCOUNT_LIMIT, ADDRESS_LIMIT, WINDOW
+from ceop_workflow.app.throttle import ACCOUNT_LIMIT, ADDRESS_LIMIT, WINDOW
 from tests.web.webtools import KEYWORKER, PASSWORD, STAFF, TEAM, Site, csrf_of
 
 WRONG = "not the right password at all"

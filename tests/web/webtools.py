@@ -10,11 +10,11 @@ from zoneinfo import ZoneInfo
 from fastapi import FastAPI
 from starlette.testclient import TestClient
 
-from ceop_workflow.accounts import Accounts
+from ceop_workflow.app.accounts import Accounts
+from ceop_workflow.app.records import Records
+from ceop_workflow.app.service import FireRequest, Service
 from ceop_workflow.clock import FixedClock
 from ceop_workflow.config import Settings
-from ceop_workflow.records import Records
-from ceop_workflow.service import FireRequest, Service
 from tests.integration.browser import CHROMIUM_ARGS as BROWSER_FLAGS
 from tests.integration.browser import CHROMIUM_ENV, DEFAULT_CHROMIUM
 

@@ -14,7 +14,9 @@ from typing import Any, Protocol
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session, joinedload
 
-from ceop_workflow.catalog import Catalog
+from ceop_workflow.app.catalog import Catalog
+from ceop_workflow.app.queries import Queries
+from ceop_workflow.app.roles import NO_GRANTS, roles_held
 from ceop_workflow.clock import Clock
 from ceop_workflow.config import SYSTEM_ACTOR, Settings
 from ceop_workflow.engine.addresses import check_address
@@ -31,8 +33,6 @@ from ceop_workflow.engine.fields import parse_data, to_json
 from ceop_workflow.engine.machine import Outcome
 from ceop_workflow.engine.rules import DEFAULT_REGISTRY
 from ceop_workflow.errors import BadInput, Conflict, NotFound, NotPermitted, Refused
-from ceop_workflow.queries import Queries
-from ceop_workflow.roles import NO_GRANTS, roles_held
 from ceop_workflow.store import firing
 from ceop_workflow.store.db import Database
 from ceop_workflow.store.models import (

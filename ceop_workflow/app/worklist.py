@@ -13,12 +13,19 @@ from typing import Any
 from sqlalchemy import BindParameter, bindparam, func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
+from ceop_workflow.app.roles import NO_GRANTS
+from ceop_workflow.app.service import Service
+from ceop_workflow.app.views import (
+    PartnershipDetail,
+    PartnershipSummary,
+    fields_of,
+    iso,
+    partnership_summary,
+)
 from ceop_workflow.engine.cadence import AnnualRule, MonthlyRule, Period, parse_duration
 from ceop_workflow.engine.definitions import Definition, TransitionDef
 from ceop_workflow.engine.timers import TimerDef
 from ceop_workflow.errors import NotFound, Refused
-from ceop_workflow.roles import NO_GRANTS
-from ceop_workflow.service import Service
 from ceop_workflow.store.models import (
     Alert,
     BusinessCase,
@@ -31,13 +38,6 @@ from ceop_workflow.store.models import (
 )
 from ceop_workflow.store.strategy import CASE_KIND
 from ceop_workflow.strategy.cases import LIVE as LIVE_CASE
-from ceop_workflow.views import (
-    PartnershipDetail,
-    PartnershipSummary,
-    fields_of,
-    iso,
-    partnership_summary,
-)
 
 # The partnership page's reads, built once (building a statement costs more than running it).
 _ID: BindParameter[int] = bindparam("id")

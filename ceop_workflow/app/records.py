@@ -11,7 +11,9 @@ from enum import StrEnum
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ceop_workflow.catalog import Catalog
+from ceop_workflow.app.catalog import Catalog
+from ceop_workflow.app.roles import NO_GRANTS, roles_held
+from ceop_workflow.app.service import Listener
 from ceop_workflow.clock import Clock
 from ceop_workflow.config import Settings
 from ceop_workflow.engine.addresses import check_address
@@ -19,8 +21,6 @@ from ceop_workflow.engine.definitions import Vocabulary
 from ceop_workflow.engine.fields import parse_data
 from ceop_workflow.engine.rules import DEFAULT_REGISTRY
 from ceop_workflow.errors import BadInput, NotFound, NotPermitted, Refused
-from ceop_workflow.roles import NO_GRANTS, roles_held
-from ceop_workflow.service import Listener
 from ceop_workflow.store.db import Database
 from ceop_workflow.store.models import (
     AuditEntry,

@@ -12,6 +12,7 @@ from datetime import date, datetime, time
 
 from sqlalchemy import select
 
+from ceop_workflow.app.service import Service
 from ceop_workflow.engine.cadence import first_working_day, local_instant
 from ceop_workflow.notify import outbox
 from ceop_workflow.notify.message import domain_of
@@ -21,7 +22,6 @@ from ceop_workflow.notify.recipients import resolve
 from ceop_workflow.notify.render import RenderedMessage, TemplateRenderer
 from ceop_workflow.reports.mailing import monthly_report_context
 from ceop_workflow.reports.periods import months_back, next_month
-from ceop_workflow.service import Service
 from ceop_workflow.store.models import OutboxMessage, Partnership
 
 # The monthly report leaves at 09:00 local time on the month's first working day.

@@ -20,12 +20,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
-from ceop_workflow.catalog import Catalog
+from ceop_workflow.app.catalog import Catalog
+from ceop_workflow.app.migration import Migrator, Move
 from ceop_workflow.clock import Clock
 from ceop_workflow.engine.definitions import Definition, content_hash, parse
 from ceop_workflow.engine.diff import DefinitionDiff, diff
 from ceop_workflow.errors import BadInput, DefinitionError, NotFound
-from ceop_workflow.migration import Migrator, Move
 from ceop_workflow.store.db import Database
 from ceop_workflow.store.models import AdminAction, Partnership, WorkflowDefinition
 

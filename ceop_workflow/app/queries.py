@@ -13,23 +13,9 @@ from typing import TYPE_CHECKING
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from ceop_workflow.catalog import Catalog
-from ceop_workflow.clock import Clock
-from ceop_workflow.config import Settings
-from ceop_workflow.engine.definitions import Definition
-from ceop_workflow.engine.diff import diff
-from ceop_workflow.engine.tiers import parse_tier
-from ceop_workflow.errors import NotFound
-from ceop_workflow.roles import account_grants
-from ceop_workflow.store.db import Database
-from ceop_workflow.store.models import (
-    AuditEntry,
-    Contact,
-    Objective,
-    Partnership,
-    WorkflowDefinition,
-)
-from ceop_workflow.views import (
+from ceop_workflow.app.catalog import Catalog
+from ceop_workflow.app.roles import account_grants
+from ceop_workflow.app.views import (
     AuditLine,
     PartnershipDetail,
     PartnershipSummary,
@@ -37,6 +23,20 @@ from ceop_workflow.views import (
     iso,
     partnership_detail,
     partnership_summary,
+)
+from ceop_workflow.clock import Clock
+from ceop_workflow.config import Settings
+from ceop_workflow.engine.definitions import Definition
+from ceop_workflow.engine.diff import diff
+from ceop_workflow.engine.tiers import parse_tier
+from ceop_workflow.errors import NotFound
+from ceop_workflow.store.db import Database
+from ceop_workflow.store.models import (
+    AuditEntry,
+    Contact,
+    Objective,
+    Partnership,
+    WorkflowDefinition,
 )
 
 if TYPE_CHECKING:

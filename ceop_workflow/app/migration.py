@@ -17,7 +17,7 @@ from typing import Protocol, runtime_checkable
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
-from ceop_workflow.catalog import Catalog
+from ceop_workflow.app.catalog import Catalog
 from ceop_workflow.clock import Clock
 from ceop_workflow.engine.definitions import Definition
 from ceop_workflow.errors import BadInput, Refused

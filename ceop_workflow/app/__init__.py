@@ -1,0 +1,11 @@
+"""The use cases: what a person or the daemon asks of the system, one module a concern.
+
+`service` fires triggers (the one write path of the lifecycle), `queries` reads partnerships
+and workflow versions, `records` keeps contacts, reviews and contributions, `worklist` says
+what is due for whom, `catalog` loads definitions, `migration` moves running partnerships to
+another version, `emails` queues and previews messages, `roles` says who holds which role,
+`accounts` and `throttle` look after sign-in, `views` and `links` shape what the others return.
+Every use case returns frozen dataclasses (tests/unit/test_typed_boundaries.py) and runs in one
+transaction. Interfaces (cli, web, daemon, demo) call these; these never call them back
+(tests/unit/test_layers.py).
+"""
