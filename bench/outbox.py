@@ -1,15 +1,18 @@
 """Emails per second through the outbox against a bare smtplib loop, in the same run.
 
-    python bench/outbox.py [--count 10000] [--postgres [ADMIN_URL]] [--renders 2000]
+    python bench/outbox.py [--count 10000] [--rounds 5] [--postgres [ADMIN_URL]] [--renders 2000]
 
 An SMTP sink (aiosmtpd on 127.0.0.1, a handler that only counts) runs in its own process.
-1. Bare: one smtplib connection sends the `--count` messages, built beforehand.
+Each round sends `--count / --rounds` messages (built beforehand, untimed) both ways, the
+order alternating from round to round; a first round warms both up and is thrown away:
+1. Bare: one smtplib connection sends the messages.
 2. Outbox: the same messages are queued (`enqueue`, one transaction per 500) and drained by
    `OutboxSender` with the SMTP transport, as the daemon would; `total` counts both steps,
    `drain` the sending alone.
-Then renders per second of the largest template (by rendered size, all three parts). The
-database is a SQLite file in a temporary folder; with `--postgres` a uniquely named database
-on that server (default: the local `postgres` user's), dropped at the end.
+Printed: each rate's median [min-max] over the rounds and the per-round ratio. Then renders
+per second of the largest template (by rendered size, all three parts). The database is a
+SQLite file in a temporary folder; with `--postgres` a uniquely named database on that server
+(default: the local `postgres` user's), dropped at the end.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import argparse
 import gc
 import multiprocessing
 import smtplib
+import statistics
 import sys
 import tempfile
 import time
@@ -77,12 +81,14 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _jobs(count: int) -> list[tuple[str, str, dict[str, Any], list[str]]]:
+def _jobs(count: int, first: int = 0) -> list[tuple[str, str, dict[str, Any], list[str]]]:
     """(dedupe key, template, context, recipients) for `count` messages, every kind in turn."""
     samples = sorted((name, contexts[0]) for name, contexts in sample_contexts().items())
     return [
         (f"bench:{i}", name, context, [f"person{i}@ceop.example"])
-        for i, (name, context) in ((i, samples[i % len(samples)]) for i in range(count))
+        for i, (name, context) in (
+            (i, samples[i % len(samples)]) for i in range(first, first + count)
+        )
     ]
 
 
@@ -155,26 +161,25 @@ def _renders(renderer: TemplateRenderer, n: int) -> tuple[str, float]:
     return largest, n / (time.perf_counter() - started)
 
 
+def _spread(values: list[float], digits: int = 0) -> str:
+    return (
+        f"{statistics.median(values):,.{digits}f} "
+        f"[{min(values):,.{digits}f}-{max(values):,.{digits}f}]"
+    )
+
+
 def main() -> None:
-    """Run the three measurements and print them."""
+    """Run the rounds and the renders, and print them."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=10_000)
+    parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--postgres", nargs="?", const=PG_ADMIN, default="", metavar="ADMIN_URL")
     parser.add_argument("--renders", type=int, default=2000)
     args = parser.parse_args()
 
     renderer = TemplateRenderer(REPO / "notifications")
-    jobs = _jobs(args.count)
-    messages = [
-        build_email(
-            renderer.render(template, context),
-            SENDER,
-            recipients,
-            message_id_for(key, "ceop.example"),
-            date=NOW,
-        )
-        for key, template, context, recipients in jobs
-    ]
+    per_round = max(1, args.count // args.rounds)
+    rates: dict[str, list[float]] = {"bare": [], "drain": [], "total": []}
     port = _free_port()
     count = multiprocessing.Value("i", 0)
     ready = multiprocessing.Event()
@@ -183,31 +188,48 @@ def main() -> None:
     try:
         if not ready.wait(30):
             raise SystemExit("the SMTP sink did not start")
-        bare = _bare(port, messages)
-        # 10,000 messages kept alive would slow the outbox's allocations down (a fuller GC).
-        del messages
-        gc.collect()
         with tempfile.TemporaryDirectory() as folder, _database(args.postgres, folder) as url:
             database = Database(url)
             migrate.upgrade(database)
-            total, drain = _outbox(port, database, renderer, jobs)
+            for round_ in range(args.rounds + 1):
+                jobs = _jobs(per_round, round_ * per_round)
+                messages = [
+                    build_email(
+                        renderer.render(template, context),
+                        SENDER,
+                        recipients,
+                        message_id_for(key, "ceop.example"),
+                        date=NOW,
+                    )
+                    for key, template, context, recipients in jobs
+                ]
+                gc.collect()
+                if round_ % 2:
+                    bare = _bare(port, messages)
+                    total, drain = _outbox(port, database, renderer, jobs)
+                else:
+                    total, drain = _outbox(port, database, renderer, jobs)
+                    bare = _bare(port, messages)
+                del messages
+                if round_:  # round 0 warms both up
+                    for name, seconds in (("bare", bare), ("drain", drain), ("total", total)):
+                        rates[name].append(per_round / seconds)
             database.dispose()
         received = count.value
     finally:
         sink.terminate()
         sink.join()
-    if received != 2 * args.count:
-        raise SystemExit(f"the sink received {received} messages, expected {2 * args.count}")
+    expected = 2 * per_round * (args.rounds + 1)
+    if received != expected:
+        raise SystemExit(f"the sink received {received} messages, expected {expected}")
     largest, per_second = _renders(renderer, args.renders)
-    n = args.count
     kind = "postgresql" if args.postgres else "sqlite"
-    print(f"database: {kind}; {n} emails each way; sink received {received}")
-    print(f"bare smtplib, one connection:  {n / bare:8.0f} emails/s")
-    print(f"outbox drain alone:            {n / drain:8.0f} emails/s  ratio {bare / drain:.2f}")
-    print(
-        f"outbox enqueue + drain:        {n / total:8.0f} emails/s  ratio {bare / total:.2f}"
-        f"  (goal >= {GOAL})"
-    )
+    print(f"database: {kind}; {args.rounds} rounds of {per_round} emails each way")
+    print(f"bare smtplib, one connection:  {_spread(rates['bare'])} emails/s")
+    for name, label in (("drain", "outbox drain alone:"), ("total", "outbox enqueue + drain:")):
+        ratios = [r / b for r, b in zip(rates[name], rates["bare"], strict=True)]
+        goal = f"  (goal >= {GOAL})" if name == "total" else ""
+        print(f"{label:30} {_spread(rates[name])} emails/s  ratio {_spread(ratios, 2)}{goal}")
     print(f"renders of {largest} (largest template): {per_second:.0f}/s")
 
 

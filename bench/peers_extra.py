@@ -11,9 +11,11 @@ same-run, per round (the machine is shared and noisy).
 The project's case, `ceop_fire`: `Service.fire`, one transaction per firing, on a SQLite file
 (WAL, BEGIN IMMEDIATE as the store configures it), 1,000 partnerships already `active` (set up
 through the use cases, untimed). Each round fires a mix on each partnership in turn:
-`escalate` (role check, a required reason, notice emails queued in the outbox, the active
-state's review timers cancelled) then `resolve` (a required resolution, the timers planned
-again) — guarded, with data, and queuing emails, not the cheapest trigger.
+`escalate` (role check, a reason, notice emails queued in the outbox, the active state's review
+timers cancelled), `resolve` (a required resolution, the timers planned again, the open case
+closed), `start_renewal` (the renewal state's timers) and `renew` (five guards on tier, kind,
+term, clearance and contractor, typed data, the `set_tier` action, the timers planned again):
+guarded, with data, and queuing emails, not the cheapest trigger.
 """
 
 from __future__ import annotations
@@ -62,6 +64,12 @@ TO_ACTIVE: list[tuple[str, str, dict[str, list[str]]]] = [
 CYCLE: list[tuple[str, str, dict[str, list[str]]]] = [
     ("escalate", KEYWORKER, {"reason": ["two monthly reviews off track"]}),
     ("resolve", HEAD, {"resolution": ["new delivery plan agreed"]}),
+    ("start_renewal", TEAM, {}),
+    (
+        "renew",
+        TEAM,
+        {"tier": ["Partner"], "kind": ["industry"], "start": ["2027-02-01"], "end": ["2028-02-01"]},
+    ),
 ]
 
 

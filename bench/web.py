@@ -5,8 +5,11 @@ endpoint of the same framework returning a constant, measured in the same run.
 
 A real uvicorn serves the application on 127.0.0.1 in a subprocess (SQLite in a temporary
 folder); client threads with keep-alive connections load it. Each measurement stops after
-`--requests` requests or `--seconds` seconds, whichever comes first. The figures are printed as
-ratios to the bare endpoint, which absorb the speed of the machine.
+`--requests` requests or `--seconds` seconds, whichever comes first. A warm-up pass is thrown
+away; then `--rounds` rounds measure every target once each, in an order that turns from round
+to round. Only successful requests count (a failed one is reported, not counted as served).
+The figures are printed as median [min-max] and as per-round ratios to the bare endpoint,
+which absorb the speed of the machine.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import json
 import os
 import re
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -181,17 +185,22 @@ def _get(path: str, headers: dict[str, str]) -> Request:
 
 
 def _fire(token: str) -> Request:
-    # Each thread works on its own partnership, alternating escalate and resolve.
+    # Each thread works on its own partnership, alternating escalate and resolve. Which comes
+    # next is kept across measurements (one may stop between the two) and moves on success.
     bodies = [
         json.dumps({"trigger": "escalate", "data": {"reason": "bench"}}),
         json.dumps({"trigger": "resolve", "data": {"resolution": "bench"}}),
     ]
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    escalated: dict[int, bool] = {}
 
-    def call(conn: http.client.HTTPConnection, index: int, n: int) -> int:
-        conn.request("POST", f"/api/partnerships/{index + 1}/fire", bodies[n % 2], headers)
+    def call(conn: http.client.HTTPConnection, index: int, _n: int) -> int:
+        body = bodies[escalated.get(index, False)]
+        conn.request("POST", f"/api/partnerships/{index + 1}/fire", body, headers)
         response = conn.getresponse()
         response.read()
+        if response.status < 400:
+            escalated[index] = not escalated.get(index, False)
         return response.status
 
     return call
@@ -203,6 +212,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--requests", type=int, default=2000, help="Per measurement, at most.")
     parser.add_argument("--seconds", type=float, default=5.0, help="Per measurement, at most.")
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--serve", nargs=2, metavar=("DB", "PORT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
@@ -210,7 +220,10 @@ def main() -> None:
         return
     with tempfile.TemporaryDirectory() as folder:
         db = Path(folder) / "bench.db"
-        token = seed(db, args.threads)
+        # One partnership per client thread for the API's firings, and one more for the page,
+        # which those firings must not fill with history as the rounds go by.
+        token = seed(db, args.threads + 1)
+        page = f"/partnerships/{args.threads + 1}"
         port = _free_port()
         env = {**os.environ, "PYTHONPATH": str(REPO)}
         server = subprocess.Popen(
@@ -222,26 +235,37 @@ def main() -> None:
             targets = [
                 ("bare endpoint      GET /bare", _get("/bare", {})),
                 (
-                    "partnership page   GET /partnerships/1",
-                    _get("/partnerships/1", {"Cookie": cookie}),
+                    f"partnership page   GET {page}",
+                    _get(page, {"Cookie": cookie}),
                 ),
                 ("API fire           POST /api/partnerships/N/fire", _fire(token)),
             ]
             for _, call in targets:  # warm up caches, connections and the threadpool
                 measure(port, args.threads, 20 * args.threads, 5, call)
-            results = []
-            for name, call in targets:
-                count, took, failed = measure(port, args.threads, args.requests, args.seconds, call)
-                results.append((name, count / took, count, took, failed))
+            rates: dict[str, list[float]] = {name: [] for name, _ in targets}
+            failures = dict.fromkeys(rates, 0)
+            for round_ in range(args.rounds):
+                turn = round_ % len(targets)
+                for name, call in targets[turn:] + targets[:turn]:
+                    count, took, failed = measure(
+                        port, args.threads, args.requests, args.seconds, call
+                    )
+                    rates[name].append((count - failed) / took)
+                    failures[name] += failed
         finally:
             server.terminate()
             server.wait(timeout=10)
-    bare = results[0][1]
-    print(f"uvicorn on 127.0.0.1, {args.threads} client threads with keep-alive, SQLite")
-    for name, rate, count, took, failed in results:
+    bare = rates[targets[0][0]]
+    print(
+        f"uvicorn on 127.0.0.1, {args.threads} client threads with keep-alive, SQLite; "
+        f"{args.rounds} rounds, median [min-max]"
+    )
+    for name, found in rates.items():
+        ratios = [rate / b for rate, b in zip(found, bare, strict=True)]
         print(
-            f"{name:<52} {rate:8.0f} req/s  ({count} in {took:.2f} s, {failed} failed)"
-            f"  ratio to bare: {rate / bare:.3f}"
+            f"{name:<52} {statistics.median(found):8.0f} req/s [{min(found):.0f}-{max(found):.0f}]"
+            f" ({failures[name]} failed, not counted)  ratio to bare: "
+            f"{statistics.median(ratios):.3f} [{min(ratios):.3f}-{max(ratios):.3f}]"
         )
 
 

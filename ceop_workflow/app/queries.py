@@ -113,6 +113,13 @@ class Queries:
     clock: Clock
     catalog: Catalog
 
+    @classmethod
+    def over(cls, settings: Settings, db: Database, clock: Clock, catalog: Catalog) -> Queries:
+        """The read side alone (a command that only reads skips the write side's imports)."""
+        queries = cls()
+        queries.settings, queries.db, queries.clock, queries.catalog = settings, db, clock, catalog
+        return queries
+
     def definition(self, name: str, version: int | None = None) -> Definition:
         """A stored version of a workflow (default: the newest)."""
         with self.db.reading() as session:

@@ -18,13 +18,14 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from ceop_workflow.clock import Clock, FixedClock, SystemClock
-from ceop_workflow.config import SYSTEM_ACTOR, Settings, load_settings
 from ceop_workflow.engine.addresses import check_address
 from ceop_workflow.errors import BadInput, printable
 
 if TYPE_CHECKING:  # imported where used: `--help` and light commands need none of them
+    from ceop_workflow.app.queries import Queries
     from ceop_workflow.app.records import Records
     from ceop_workflow.app.service import Service
+    from ceop_workflow.config import Settings
     from ceop_workflow.store.db import Database
 
 # Ids are 64-bit database integers: anything outside is refused as usage (exit 2) before the
@@ -46,6 +47,9 @@ class App:
     @cached_property
     def settings(self) -> Settings:
         """Settings from --config, ./config.toml or the bundled file, and the environment."""
+        # Imported here: validating settings (pydantic) is most of what `--help` would cost.
+        from ceop_workflow.config import load_settings
+
         return load_settings(self.config_path)
 
     @cached_property
@@ -82,6 +86,15 @@ class App:
         return build_service(self.settings, self.database, self.clock)
 
     @cached_property
+    def queries(self) -> Queries:
+        """The read-only use cases, on a database that `init` has created; lighter to start
+        than `service` (none of the write side's modules are imported)."""
+        from ceop_workflow.wiring import build_queries
+
+        self.database.require_schema()
+        return build_queries(self.settings, self.database, self.clock)
+
+    @cached_property
     def unchecked_service(self) -> Service:
         """The use cases without the schema check: for `init`, which creates the schema."""
         return self._service()
@@ -106,6 +119,8 @@ def address(_ctx: click.Context, param: click.Parameter, value: str | None) -> s
     `system` is left to the use cases, which refuse it with their own reason (it is reserved
     for the daemon, or it is not an address).
     """
+    from ceop_workflow.config import SYSTEM_ACTOR
+
     if value is None or value.strip().lower() == SYSTEM_ACTOR:
         return value
     return check_address(value, f"--{param.name}" if param.name else "address")

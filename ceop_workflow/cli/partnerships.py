@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, TypeVar
 
 import click
 
-from ceop_workflow.app.service import FireRequest
 from ceop_workflow.cli.app import ID, VERSION, App, address, emit, parse_pairs, pass_app, table
 from ceop_workflow.cli.workflows import FORMATS, draw
 from ceop_workflow.errors import printable
@@ -72,9 +71,9 @@ def partnership_create(
 @pass_app
 def partnership_show(app: App, partnership_id: int, diagram: str | None, as_json: bool) -> None:
     """State, tier, keyworker, objectives, history and what may fire next."""
-    p = shown = app.service.show(partnership_id)
+    p = shown = app.queries.show(partnership_id)
     if diagram:
-        definition = app.service.definition(p.workflow, p.workflow_version)
+        definition = app.queries.definition(p.workflow, p.workflow_version)
         path = tuple(h.dest for h in p.history)
         click.echo(draw(definition, diagram, p.state, path))
         return
@@ -166,6 +165,8 @@ def fire(
     as_json: bool,
 ) -> None:
     """Fire TRIGGER on a partnership."""
+    from ceop_workflow.app.service import FireRequest  # the write side, for this command only
+
     result = app.service.fire(
         FireRequest(
             partnership_id,

@@ -10,6 +10,7 @@ CLI's output. Addresses are compared lower-cased and trimmed; the checks return 
 
 from __future__ import annotations
 
+import functools
 import re
 
 from ceop_workflow.errors import BadInput
@@ -22,6 +23,8 @@ _LABEL = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
 _TOP_LABEL = re.compile(r"[A-Za-z]{2,63}")
 
 
+# Cached: pure, and every firing checks its actor's address (a handful of people fire most).
+@functools.lru_cache(maxsize=1024)
 def address_problem(value: str) -> str | None:
     """Why `value` (already trimmed) is not an email address we accept; None if it is one."""
     if not value:

@@ -9,15 +9,16 @@ from __future__ import annotations
 import functools
 from datetime import date, datetime, timedelta
 
-import holidays
-
 
 @functools.cache
 def bank_holidays(year: int) -> frozenset[date]:
     """Return the England and Wales bank holidays of `year`, including substitute days.
 
-    Computed once per year and cached: the package builds its calendar year by year.
+    Computed once per year and cached: the package builds its calendar year by year. Imported
+    here, not at the top: it costs a command that does no date maths a tenth of its start.
     """
+    import holidays
+
     return frozenset(holidays.country_holidays("GB", subdiv="ENG", years=year))
 
 
@@ -29,6 +30,7 @@ def is_working_day(d: date) -> bool:
     return d.weekday() < 5 and d not in bank_holidays(d.year)
 
 
+@functools.cache
 def first_working_day(year: int, month: int) -> date:
     """Return the first working day (see `is_working_day`) of the given month."""
     d = date(year, month, 1)

@@ -7,6 +7,7 @@ instant that comes out is a timezone-aware datetime in UTC, ready to store.
 from __future__ import annotations
 
 import calendar
+import functools
 import math
 import re
 from abc import ABC, abstractmethod
@@ -77,6 +78,9 @@ def parse_duration(text: str) -> timedelta:
     return length
 
 
+# Cached: a sweep asks for the same few instants (the months' first working days at 09:00)
+# for every duty of a batch, and working them out is most of a recurring duty's planning.
+@functools.lru_cache(maxsize=4096)
 def local_instant(day: date, at: time, tz: ZoneInfo) -> datetime:
     """Return, in UTC, the instant the clocks in `tz` show `at` on `day`.
 

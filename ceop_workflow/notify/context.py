@@ -9,7 +9,7 @@ timers) and `notifications preview` build the very same context. The keys are do
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
 from typing import Any
 
@@ -114,6 +114,27 @@ def objectives_of(session: Session, p: Partnership) -> list[str]:
     return list(case.objectives) if case is not None else []
 
 
+def objectives_of_many(session: Session, partnership_ids: Sequence[int]) -> dict[int, list[str]]:
+    """`objectives_of` for several partnerships, in two queries whatever their number."""
+    found: dict[int, list[str]] = {pid: [] for pid in partnership_ids}
+    for pid, name in session.execute(
+        select(Objective.partnership_id, Objective.name)
+        .where(Objective.partnership_id.in_(list(found)))
+        .order_by(Objective.id)
+    ):
+        found[pid].append(name)
+    without = [pid for pid, names in found.items() if not names]
+    if without:
+        # Oldest first, so the newest case of each partnership is the one left in the dict.
+        for pid, objectives in session.execute(
+            select(BusinessCase.partnership_id, BusinessCase.objectives)
+            .where(BusinessCase.partnership_id.in_(without))
+            .order_by(BusinessCase.id)
+        ):
+            found[pid] = list(objectives)
+    return found
+
+
 def last_contact_on(session: Session, p: Partnership) -> date | None:
     """The day (UTC) of the newest contact logged for the partnership, if any."""
     at = session.scalar(select(func.max(Contact.at)).filter_by(partnership_id=p.id))
@@ -144,15 +165,25 @@ def business_case_reminder(
 
 
 def review_due(
-    session: Session, p: Partnership, *, period: str, due: date, link: str = ""
+    session: Session,
+    p: Partnership,
+    *,
+    period: str,
+    due: date,
+    link: str = "",
+    objectives: Sequence[str] | None = None,
 ) -> dict[str, Any]:
-    """`monthly_review_due` and `annual_review_due`: the period and the objectives to review."""
+    """`monthly_review_due` and `annual_review_due`: the period and the objectives to review.
+
+    `objectives`: what `objectives_of` says, when the caller read it already (a sweep reads it
+    for a whole batch of partnerships at once).
+    """
     return {
         "partnership": partnership_context(p),
         "link": link,
         "period": period,
         "due": due.isoformat(),
-        "objectives": objectives_of(session, p),
+        "objectives": list(objectives) if objectives is not None else objectives_of(session, p),
     }
 
 

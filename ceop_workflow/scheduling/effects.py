@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from types import MappingProxyType
 from typing import Any
@@ -43,6 +43,7 @@ from ceop_workflow.engine.timers import TimerDef
 from ceop_workflow.errors import Refused
 from ceop_workflow.notify.context import (
     business_case_reminder,
+    objectives_of,
     renewal_coming_up,
     review_due,
     review_overdue,
@@ -60,6 +61,7 @@ from ceop_workflow.scheduling.plans import (
     place_every,
     reviewed_periods,
 )
+from ceop_workflow.scheduling.reads import BatchReads
 from ceop_workflow.store.models import Partnership, Timer
 
 log = logging.getLogger(__name__)
@@ -81,6 +83,24 @@ class Duty:
     now: datetime
     settings: Settings
     fire_in: FireIn
+    # What the batch read for all its partnerships at once; None: every read is a query.
+    reads: BatchReads | None = None
+    # What becomes of the row (a handler may say `completed` or `cancelled`) and what to add
+    # to its payload: the sweep writes both with the outcome, in one statement.
+    status: str = rows.DONE
+    noted: dict[str, Any] = field(default_factory=dict)
+
+    def reviewed(self, kind: str, periods: Sequence[str]) -> set[str]:
+        """Which of `periods` already have a review of `kind` recorded for the partnership."""
+        if self.reads is not None:
+            return self.reads.reviewed(self.session, self.partnership.id, kind, periods)
+        return reviewed_periods(self.session, self.partnership.id, kind, periods)
+
+    def objectives(self) -> list[str]:
+        """What the partnership is for (`context.objectives_of`)."""
+        if self.reads is not None:
+            return self.reads.objectives_of(self.session, self.partnership)
+        return objectives_of(self.session, self.partnership)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -139,6 +159,10 @@ class Duty:
         request = FireRequest(
             p.id, trigger, SYSTEM_ACTOR, "system", data, f"timer {self.row.idempotency_key}"
         )
+        # The row is done before the trigger fires: a firing cancels the partnership's pending
+        # rows, and must not take this one with them. (Otherwise the sweep writes the row once,
+        # at the end; no other write of a handler touches it: each has a key of its own.)
+        rows.settle(self.session, self.row, rows.DONE, self.now, self.row.payload)
         self.session.flush()
         try:
             with self.session.begin_nested():
@@ -171,9 +195,7 @@ def handle_every(duty: Duty) -> str:
     anchor = _anchor(duty)
     rule = recurring_rule(timer, anchor)
     due = due_periods(rule, Period.from_key(row.period or ""), duty.now, duty.tz)
-    reviewed = reviewed_periods(
-        duty.session, row.partnership_id, completed_by(timer), [p.key for p, _ in due]
-    )
+    reviewed = duty.reviewed(completed_by(timer), [p.key for p, _ in due])
     sent = []
     for reminder in reminders(due, reviewed, duty.settings.daemon.catch_up):
         key = f"p{row.partnership_id}:{timer.name}:{reminder.period.key}"
@@ -185,6 +207,7 @@ def handle_every(duty: Duty) -> str:
             # report give it; the chase follows `overdue_after` later.
             due=duty.local_day(reminder.due_at),
             link=duty.link(timer.notify),
+            objectives=duty.objectives(),
         )
         context["missed_periods"] = [p.label for p in reminder.missed]
         duty.mail(timer.notify, timer.to, key, context)
@@ -192,11 +215,11 @@ def handle_every(duty: Duty) -> str:
     latest, latest_at = due[-1]
     if latest.key not in reviewed:
         duty.place(_chase(duty, latest, latest_at))
-    if len(due) > 1:
-        row.payload = {**row.payload, "caught_up": [p.key for p, _ in due]}
     place_every(
         duty.session, facts_of(duty.partnership), timer, anchor, latest_at, duty.now, duty.tz
     )
+    if len(due) > 1:
+        duty.noted["caught_up"] = [p.key for p, _ in due]
     fired = duty.fire(timer.trigger)
     return f"reminded {', '.join(sent) or 'nobody (reviewed)'} {fired}".strip()
 
@@ -205,8 +228,8 @@ def handle_overdue(duty: Duty) -> str:
     """Chase a review not recorded by its deadline, and keep an alert open until it is."""
     timer, row = duty.timer, duty.row
     kind = completed_by(timer)
-    if reviewed_periods(duty.session, row.partnership_id, kind, [row.period or ""]):
-        row.status = rows.COMPLETED
+    if duty.reviewed(kind, [row.period or ""]):
+        duty.status = rows.COMPLETED
         return "reviewed meanwhile"
     period = Period.from_key(row.period or "")
     template = timer.spec.get("overdue_notify")
@@ -251,7 +274,7 @@ def _escalate_if_missed(duty: Duty, period: Period) -> str:
             or chase.status != rows.DONE
             or chase.done_at is None
             or chase.done_at < p.state_entered_at
-            or reviewed_periods(duty.session, p.id, "monthly", [before.key])
+            or duty.reviewed("monthly", [before.key])
         ):
             return ""
         missed.append(before)
@@ -283,7 +306,7 @@ def handle_idle(duty: Duty) -> str:
     last = last_contact_at(duty.session, row.partnership_id)
     facts = facts_of(duty.partnership)
     if last is not None and last > anchor:
-        row.status = rows.CANCELLED
+        duty.status = rows.CANCELLED
         duty.place(idle_row(facts, timer, last, duty.tz))
         return "contact logged meanwhile"
     days = _days_idle(duty, last or anchor)
@@ -316,7 +339,7 @@ def handle_idle_then(duty: Duty) -> str:
     anchor = row.anchor_at or row.created_at
     last = last_contact_at(duty.session, row.partnership_id)
     if last is not None and last > anchor:
-        row.status = rows.CANCELLED
+        duty.status = rows.CANCELLED
         return "contact logged meanwhile"
     days = _days_idle(duty, last or anchor)
     return duty.fire(duty.timer.spec.get("then_trigger"), f"no contact logged for {days} days")

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from ceop_workflow.app.roles import roles_held
@@ -20,7 +20,7 @@ from ceop_workflow.clock import Clock
 from ceop_workflow.config import Settings
 from ceop_workflow.errors import BadInput, NotFound, NotPermitted, Refused
 from ceop_workflow.store.db import Database
-from ceop_workflow.store.models import Alert, AuditEntry, Partnership
+from ceop_workflow.store.models import Alert, AuditEntry, Base, Partnership
 from ceop_workflow.store.strategy import CASE_KIND
 
 LIVE = ("open", "acknowledged")
@@ -69,15 +69,27 @@ def open_case(session: Session, p: Partnership, now: datetime, by: str, note: st
     return True
 
 
+_ALERTS: Table = Base.metadata.tables[Alert.__tablename__]
+_CLOSE = (
+    update(_ALERTS)
+    .where(
+        _ALERTS.c.partnership_id == bindparam("c_partnership_id"),
+        _ALERTS.c.kind == CASE_KIND,
+        _ALERTS.c.status.in_(LIVE),
+    )
+    .values(status="resolved", updated_at=bindparam("c_now"), note=bindparam("c_note"))
+)
+
+
 def close_cases(
     session: Session, p: Partnership, now: datetime, by: str, how: str, note: str
 ) -> int:
     """Close the partnership's live case (`how`: resolved or escalated); how many were closed."""
-    result = session.execute(
-        update(Alert)
-        .where(Alert.partnership_id == p.id, Alert.kind == CASE_KIND, Alert.status.in_(LIVE))
-        .values(status="resolved", updated_at=now, note=f"{how} by {by}: {note}"),
-        execution_options={"synchronize_session": False},
+    # Rows the ORM holds back go first, as session.execute's autoflush would do; then the
+    # statement built once, on the session's connection (it runs on every escalation).
+    session.flush()
+    result = session.connection().execute(
+        _CLOSE, {"c_partnership_id": p.id, "c_now": now, "c_note": f"{how} by {by}: {note}"}
     )
     closed = int(getattr(result, "rowcount", 0) or 0)
     if closed:

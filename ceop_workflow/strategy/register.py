@@ -15,7 +15,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from ceop_workflow.app.roles import account_grants, roles_held
@@ -61,13 +61,22 @@ def year_of(value: str | None, today: date) -> str:
     raise BadInput(f"--year: expected a financial year such as 2007/08, got {value!r}")
 
 
+# Built once, run on the session's connection: every transition notice reads it.
+_LIVE_TARGETS = (
+    select(PlanItem.key, PlanItem.title)
+    .where(
+        PlanItem.financial_year == bindparam("year"),
+        PlanItem.kind == ItemKind.TARGET.value,
+        PlanItem.retired.is_(False),
+    )
+    .order_by(PlanItem.key)
+)
+
+
 def live_targets(session: Session, year: str) -> PlanTargets:
     """The targets of `year` not retired (possibly none)."""
-    rows = session.execute(
-        select(PlanItem.key, PlanItem.title)
-        .filter_by(financial_year=year, kind=ItemKind.TARGET.value, retired=False)
-        .order_by(PlanItem.key)
-    ).all()
+    session.flush()  # what the ORM holds back is seen, as session.execute's autoflush would
+    rows = session.connection().execute(_LIVE_TARGETS, {"year": year}).all()
     return PlanTargets(year, {key: title for key, title in rows})
 
 

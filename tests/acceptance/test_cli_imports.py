@@ -12,6 +12,9 @@ from pathlib import Path
 from tests.support import CliResult, cli_env
 
 HEAVY = ["fastapi", "starlette", "uvicorn", "alembic", "jinja2", "jinja2.sandbox", "apscheduler"]
+# A command that only reads needs none of the write side (the use cases that fire, the
+# listeners, the outbox), nor the bank holidays (no date maths).
+WRITE_SIDE = ["ceop_workflow.app.service", "ceop_workflow.notify.outbox", "holidays"]
 
 PROBE = """
 import json, sys
@@ -44,5 +47,23 @@ def test_partnership_show_imports_no_web_stack_alembic_or_sandbox(
     probe = json.loads(done.stderr.strip().splitlines()[-1])
     assert probe["code"] == 0, done.stderr
     assert json.loads(done.stdout)["id"] == 1
-    imported = [name for name in HEAVY if name in probe["modules"]]
+    imported = [name for name in HEAVY + WRITE_SIDE if name in probe["modules"]]
+    assert imported == []
+
+
+def test_help_imports_no_settings_validation(workdir: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, "--help"],
+        cwd=workdir,
+        env=cli_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    probe = json.loads(done.stderr.strip().splitlines()[-1])
+    assert probe["code"] == 0, done.stderr
+    assert "partnership" in done.stdout
+    # Listing the commands reads no settings: pydantic and SQLAlchemy are not even imported.
+    imported = [m for m in (*HEAVY, "pydantic", "sqlalchemy") if m in probe["modules"]]
     assert imported == []

@@ -80,10 +80,13 @@ def test_sigkill_at_random_moments_loses_nothing_and_doubles_nothing(
         wait_for(lambda r=run: _working_or_over(r), 60, "a duty handled")
         if run.process.poll() is not None:
             break  # it finished everything before it could be killed
-        clock.sleep(rng.uniform(0, 0.2))  # a random moment into the sweep
+        # A random moment into the sweep: short, since a batched sweep gets through 400
+        # partnerships in a second or two.
+        clock.sleep(rng.uniform(0, 0.05))
         run.process.send_signal(signal.SIGKILL)
         run.process.wait(timeout=scaled(30))
         kills += 1
+        assert_whole_batches(world, seed)
     assert kills >= 10, f"only {kills} kills before the work ran out (seed {seed})"
     for _ in range(2):  # the survivor finishes, and one more run finds nothing left
         last = daemon_process(
@@ -127,6 +130,31 @@ def test_sigkill_at_random_moments_loses_nothing_and_doubles_nothing(
     renewals = select(AuditEntry.partnership_id).filter_by(trigger="start_renewal")
     assert per_partnership(world, renewals) == once
     assert per_partnership(world, select(Alert.partnership_id)) == once
+
+
+def assert_whole_batches(world: World, seed: int) -> None:
+    """After a kill: each duty row done has its effects, and no effect is there without it.
+
+    A batch's rows, mails, alerts and firings commit together: a kill mid-batch leaves none
+    of them, a kill after its commit all of them.
+    """
+    with world.service.db.reading() as session:
+        done = Counter(
+            session.scalars(
+                select(Timer.kind).where(Timer.status == "done", Timer.name != "monthly_review")
+            )
+        )
+        done_every = session.scalar(
+            select(func.count()).where(Timer.status == "done", Timer.kind == "every")
+        )
+        mail = Counter(session.scalars(select(OutboxMessage.template)))
+        alerts = session.scalar(select(func.count()).select_from(Alert))
+        renewals = session.scalar(
+            select(func.count()).select_from(AuditEntry).filter_by(trigger="start_renewal")
+        )
+    assert mail["monthly_review_due"] == done_every, f"seed {seed}"
+    assert mail["stale_engagement"] == alerts == done["idle"], f"seed {seed}"
+    assert mail["renewal_coming_up"] == renewals == done["before"], f"seed {seed}"
 
 
 def _working_or_over(run: DaemonProcess) -> bool:

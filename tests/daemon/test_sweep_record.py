@@ -3,7 +3,7 @@ the outbox."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
@@ -29,16 +29,18 @@ def test_a_sweep_killed_half_way_shows_what_it_did_not_never(
     for name in ("A", "B", "C", "D"):
         world.partnership(name, "partner", date(2008, 4, 1), date(2009, 4, 1), kind="industry")
     moment = london(date(2008, 5, 1), time(9))
-    handle = Sweeper.handle
-    handled: list[int] = []
+    handle_batch = Sweeper.handle_batch
+    batches: list[int] = []
 
-    def dies_on_the_third(self: Sweeper, timer_id: int, pid: int, now: datetime) -> str:
-        if len(handled) == 2:
+    def dies_in_the_second_batch(
+        self: Sweeper, claimed: Sequence[tuple[int, int]], now: datetime
+    ) -> list[str]:
+        if len(batches) == 1:
             raise Killed
-        handled.append(timer_id)
-        return handle(self, timer_id, pid, now)
+        batches.append(len(claimed))
+        return handle_batch(self, claimed, now)
 
-    monkeypatch.setattr(Sweeper, "handle", dies_on_the_third)
+    monkeypatch.setattr(Sweeper, "handle_batch", dies_in_the_second_batch)
     with pytest.raises(Killed):
         world.at(moment).sweep("crashy")
 
@@ -48,7 +50,7 @@ def test_a_sweep_killed_half_way_shows_what_it_did_not_never(
     assert "last sweep:      never" not in describe(report)
     assert "2 done, 0 failed" in describe(report) and "unfinished" in describe(report)
 
-    monkeypatch.setattr(Sweeper, "handle", handle)
+    monkeypatch.setattr(Sweeper, "handle_batch", handle_batch)
     world.at(moment + timedelta(minutes=10)).sweep("crashy")
     finished = status(world.service.db, moment + timedelta(minutes=11), 60).last_sweep
     assert finished["running"] is False and "unfinished" not in describe(

@@ -70,6 +70,7 @@ ALLOWED: dict[str, str] = {
     "scheduling.lease:record_sweep": _STORED_DOCUMENT,
     "scheduling.lease:record_workflows": _STORED_DOCUMENT,
     "scheduling.reload:FolderCheck.summary": _STORED_DOCUMENT,
+    "scheduling.rows:settle": "a duty row's payload, a JSON document stored in timers.payload",
     # Documents published with their own schema or contract.
     "reports.render:measures_to_dict": "the monthly report's JSON, published with its JSON Schema",
     "adoption.health:health": "the /healthz body: monitors read its keys",
