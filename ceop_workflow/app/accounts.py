@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from ceop_workflow.clock import Clock
 from ceop_workflow.config import Settings
@@ -45,6 +45,17 @@ def token_digest(token: str) -> str:
 
 def _stamp(password_hash: str | None) -> str:
     return hashlib.sha256((password_hash or "").encode("utf-8")).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class AccountSummary:
+    """An account as the admin's page lists it: no hash, no stamp, no token."""
+
+    email: str
+    roles: tuple[str, ...]
+    disabled: bool
+    has_password: bool
+    active_tokens: int
 
 
 def _account(user: User) -> Account:
@@ -143,6 +154,23 @@ class Accounts:
                 select(User).filter_by(email=email.strip().lower())
             ).one_or_none()
             return None if user is None or user.disabled else _account(user)
+
+    def summaries(self) -> list[AccountSummary]:
+        """Every account, by email address, with its roles and how many live API tokens."""
+        with self.db.reading() as session:
+            users = session.scalars(
+                select(User).options(selectinload(User.tokens)).order_by(User.email)
+            ).all()
+            return [
+                AccountSummary(
+                    u.email,
+                    tuple(sorted(u.roles)),
+                    u.disabled,
+                    u.password_hash is not None,
+                    sum(t.revoked_at is None for t in u.tokens),
+                )
+                for u in users
+            ]
 
     def create_token(self, email: str, name: str = "script") -> str:
         """A new API token for the person; shown once, stored only as a digest."""

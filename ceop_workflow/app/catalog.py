@@ -96,35 +96,46 @@ class Catalog:
         All or nothing: any problem in any file raises `DefinitionError` listing every problem,
         and the caller's transaction stores nothing.
         """
-        loaded, unchanged, problems = [], [], []
+        loaded: list[str] = []
+        unchanged: list[str] = []
+        problems: list[str] = []
         for definition in self.check_folder(folder, vocabulary):
             label = f"{definition.name} v{definition.version}"
-            stored = session.scalars(
-                select(WorkflowDefinition).filter_by(
-                    name=definition.name, version=definition.version
-                )
-            ).one_or_none()
-            if stored is None:
-                session.add(
-                    WorkflowDefinition(
-                        name=definition.name,
-                        version=definition.version,
-                        content_hash=definition.content_hash,
-                        source=definition.source,
-                        loaded_at=now,
-                    )
-                )
-                loaded.append(label)
-            elif stored.content_hash == definition.content_hash:
-                unchanged.append(label)
-            else:
-                problems.append(
-                    f"{definition.origin}: workflow.version: the file changed but version "
-                    f"{definition.version} is already loaded with other content; raise the version"
-                )
+            try:
+                (loaded if self.store(session, definition, now) else unchanged).append(label)
+            except DefinitionError as exc:
+                problems.extend(exc.problems)
         if problems:
             raise DefinitionError(problems)
         return SyncResult(tuple(loaded), tuple(unchanged))
+
+    def store(self, session: Session, definition: Definition, now: datetime) -> bool:
+        """Store one checked definition: True if stored, False if that exact text already is.
+
+        The same version with other content raises `DefinitionError` naming `workflow.version`.
+        """
+        stored = session.scalars(
+            select(WorkflowDefinition).filter_by(name=definition.name, version=definition.version)
+        ).one_or_none()
+        if stored is None:
+            session.add(
+                WorkflowDefinition(
+                    name=definition.name,
+                    version=definition.version,
+                    content_hash=definition.content_hash,
+                    source=definition.source,
+                    loaded_at=now,
+                )
+            )
+            return True
+        if stored.content_hash == definition.content_hash:
+            return False
+        raise DefinitionError(
+            [
+                f"{definition.origin}: workflow.version: the file changed but version "
+                f"{definition.version} is already loaded with other content; raise the version"
+            ]
+        )
 
     def load(
         self, database: Database, folder: Path, now: datetime, vocabulary: Vocabulary | None = None

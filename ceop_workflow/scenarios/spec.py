@@ -112,8 +112,12 @@ class _Problems:
             )
 
 
-def load_scenario(path: Path, tz: ZoneInfo) -> Scenario:
-    """Read and check a scenario file; naive times are local times in `tz`."""
+def load_scenario(path: Path, tz: ZoneInfo, definition_file: Path | None = None) -> Scenario:
+    """Read and check a scenario file; naive times are local times in `tz`.
+
+    With `definition_file`, the scenario runs on that definition whatever its
+    `scenario.definition` names (the admin's desk tests a definition not yet in any folder).
+    """
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
@@ -124,7 +128,7 @@ def load_scenario(path: Path, tz: ZoneInfo) -> Scenario:
     problems.unknown("", raw, frozenset({"scenario", "roles", "steps"}))
     head = _table(raw.get("scenario"), "scenario", problems)
     problems.unknown("scenario", head, frozenset({"definition", "start", "description", "quorum"}))
-    definition = head.get("definition")
+    definition = str(definition_file) if definition_file else head.get("definition")
     if not isinstance(definition, str) or not definition:
         problems.add("scenario.definition", "required: the workflow file, relative to this one")
         definition = ""

@@ -316,10 +316,30 @@ class CalendarFeed(Base):
     created_at: Mapped[datetime]
 
 
+class AdminAction(Base):
+    """An append-only record of an admin's change to the installation from the web: a workflow
+    version loaded, running partnerships migrated (each of which also has its AuditEntry)."""
+
+    __tablename__ = "admin_actions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime]
+    actor: Mapped[str]
+    action: Mapped[str] = mapped_column(String(50))
+    workflow: Mapped[str] = mapped_column(String(100))
+    version: Mapped[int]
+    detail: Mapped[dict[str, Any]]
+
+
+@event.listens_for(AdminAction, "before_update")
+@event.listens_for(AdminAction, "before_delete")
 @event.listens_for(AuditEntry, "before_update")
 @event.listens_for(AuditEntry, "before_delete")
-def _refuse_audit_change(mapper: Mapper[Any], connection: object, target: AuditEntry) -> None:
-    raise PermissionError(f"audit entry {target.id} is append-only")
+def _refuse_audit_change(
+    mapper: Mapper[Any], connection: object, target: AuditEntry | AdminAction
+) -> None:
+    kind = "audit entry" if isinstance(target, AuditEntry) else "admin action"
+    raise PermissionError(f"{kind} {target.id} is append-only")
 
 
 # Registered on the same metadata, so Alembic and `create_all` see the web's tables too.

@@ -14,7 +14,18 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from ceop_workflow.app.accounts import Accounts
 from ceop_workflow.app.service import Service
 from ceop_workflow.config import Settings
-from ceop_workflow.web import adoption, api, errors, home, pages, partners, records, signin
+from ceop_workflow.web import (
+    admin_home,
+    adoption,
+    api,
+    desk,
+    errors,
+    home,
+    pages,
+    partners,
+    records,
+    signin,
+)
 from ceop_workflow.web.context import Web
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -95,6 +106,8 @@ def create_app(service: Service, accounts: Accounts, secret: str) -> FastAPI:
     app.include_router(records.router)
     app.include_router(api.router)
     app.include_router(adoption.router)
+    app.include_router(admin_home.router)
+    app.include_router(desk.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(SecurityHeaders)
     return app

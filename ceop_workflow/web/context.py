@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from ceop_workflow.app.accounts import Accounts
+from ceop_workflow.app.desk import WorkflowDesk
 from ceop_workflow.app.links import path_for
 from ceop_workflow.app.records import Records
 from ceop_workflow.app.roles import roles_held
@@ -60,6 +61,7 @@ class Web:
             service.settings, service.db, service.clock, service.listeners, service.catalog
         )
         self.worklist = Worklist(service)
+        self.desk = WorkflowDesk(service.db, service.catalog, service.clock, service.listeners)
         self.sessions = Sessions(secret, self.settings.web)
         self.throttle = SigninThrottle(service.db, service.clock)
         self.templates = templates_environment()

@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ceop_workflow.app.home import COMMITTEE_ROLE, HEAD_ROLE, HomePages
+from ceop_workflow.web.admin_home import admin_home
 from ceop_workflow.web.context import web_of
 from ceop_workflow.web.forms import fields_for
 
@@ -38,6 +39,7 @@ def home(request: Request, done: str = "") -> Response:
             "committee": committee,
             "vote_forms": forms,
             "head": pages.head() if HEAD_ROLE in roles else None,
+            "admin": admin_home(web, me),
             "done": done,
         },
     )

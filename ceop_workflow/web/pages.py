@@ -1,5 +1,5 @@
 """The pages people read: their partnerships, the book, one partnership, the committee's
-queue, the monthly report and the admin page."""
+queue and the monthly report. The admin's pages are in admin_home and desk."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
+from ceop_workflow.app.diagrams import draw
 from ceop_workflow.app.home import HomePages
-from ceop_workflow.engine.diagram_svg import svg
 from ceop_workflow.engine.tiers import Tier
 from ceop_workflow.errors import BadInput
 from ceop_workflow.reports.render import render_html
@@ -22,8 +22,6 @@ from ceop_workflow.web.forms import fields_for
 from ceop_workflow.web.listing import link, paginate, sort_rows
 
 router = APIRouter(include_in_schema=False)
-# The role that may open /admin (docs/web.md, "Who may do what").
-ADMIN_ROLE = "admin"
 PartnershipId = Annotated[int, Path(ge=1, le=2_147_483_647)]
 # The book's columns: the row's field to sort by, and the heading.
 BOOK_COLUMNS = (
@@ -90,6 +88,8 @@ def partnership_page(request: Request, partnership_id: PartnershipId, done: str 
     record = web.worklist.record(partnership_id, me.email, me.account_roles)
     definition = record.definition
     path = [h.source for h in record.history] + [h.dest for h in record.history]
+    taken = [(h.source, h.trigger, h.dest) for h in record.history]
+    drawing = draw(definition, record.state, path, taken)
     return web.render(
         request,
         "partnership.html",
@@ -97,8 +97,9 @@ def partnership_page(request: Request, partnership_id: PartnershipId, done: str 
             "p": record,
             "done": done,
             "diagram": steps(definition, record.state, path),
-            # Built by the engine with every name escaped; no script, no network.
-            "svg": Markup(svg(definition, record.state, path)),
+            "drawing": drawing,
+            # Drawn from checked names only (Graphviz or the engine); no script, no network.
+            "svg": Markup(drawing.svg),
             "forms": [(t, fields_for(t)) for t in record.fireable],
             "running": not definition.states[record.state].terminal,
             # Set by a trigger's form posted with data the engine refused (web/records.py).
@@ -144,18 +145,4 @@ def monthly_report(
     back = [("Home", "/"), ("Choose another month", "/report")]
     return HTMLResponse(
         render_html(measures, back), headers={"content-security-policy": REPORT_CSP}
-    )
-
-
-@router.get("/admin")
-def admin(request: Request) -> Response:
-    """Workflow versions and what the daemon last did; for the admin role only."""
-    web = web_of(request)
-    web.require(request, role=ADMIN_ROLE)
-    service = web.service
-    status = web.worklist.daemon_status()
-    return web.render(
-        request,
-        "admin.html",
-        {"versions": service.workflow_versions(), "daemon": status},
     )

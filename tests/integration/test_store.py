@@ -16,7 +16,7 @@ from sqlalchemy.exc import DBAPIError, StatementError
 
 from ceop_workflow.errors import BadInput, Conflict, DefinitionError, UnknownTrigger
 from ceop_workflow.store.db import Database
-from ceop_workflow.store.models import AuditEntry, Base, Partnership
+from ceop_workflow.store.models import AdminAction, AuditEntry, Base, Partnership
 from tests.lifecycle import (
     BUSINESS_CASE,
     KEYWORKER,
@@ -118,6 +118,31 @@ def test_audit_entries_cannot_be_updated_or_deleted(build: Build, db_url: str) -
         s.execute(update(AuditEntry).values(comment="rewritten"))
     with pytest.raises(refused, match="append-only"), core.database.unit_of_work() as s:
         s.execute(text("DELETE FROM audit_entries"))
+    assert db_snapshot(db_url) == before
+
+
+def test_admin_actions_cannot_be_updated_or_deleted(build: Build, db_url: str) -> None:
+    core = build()
+    with core.database.unit_of_work() as s:
+        s.add(
+            AdminAction(
+                at=core.clock.now(),
+                actor="admin@ceop.example",
+                action="load_workflow",
+                workflow="partnership",
+                version=2,
+                detail={},
+            )
+        )
+    before = db_snapshot(db_url)
+    with pytest.raises(PermissionError, match="append-only"), core.database.unit_of_work() as s:
+        action = s.scalars(select(AdminAction)).one()
+        action.actor = "someone.else@ceop.example"
+    refused = (Conflict, DBAPIError)
+    with pytest.raises(refused, match="append-only"), core.database.unit_of_work() as s:
+        s.execute(update(AdminAction).values(actor="someone.else@ceop.example"))
+    with pytest.raises(refused, match="append-only"), core.database.unit_of_work() as s:
+        s.execute(text("DELETE FROM admin_actions"))
     assert db_snapshot(db_url) == before
 
 

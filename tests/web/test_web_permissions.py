@@ -13,7 +13,7 @@ from starlette.testclient import TestClient
 from ceop_workflow.app.records import CONTACT_LOGGERS, CONTRIBUTION_RECORDERS, REVIEWERS, ReviewKind
 from ceop_workflow.errors import NotPermitted
 from ceop_workflow.store.models import AuditEntry, Contact, Contribution, Review
-from ceop_workflow.web.pages import ADMIN_ROLE
+from ceop_workflow.web.admin_home import ADMIN_ROLE
 from tests.web.webtools import (
     COMMITTEE,
     KEYWORKER,
