@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, joinedload
 from ceop_workflow.app.links import path_for
 from ceop_workflow.app.records import REVIEWERS, ReviewKind
 from ceop_workflow.app.service import Service
-from ceop_workflow.app.worklist import Duty, Worklist
+from ceop_workflow.app.worklist import Duty, Worklist, looked_after_by
 from ceop_workflow.engine.definitions import Definition, TransitionDef
 from ceop_workflow.engine.tiers import tier_label
 from ceop_workflow.reports.measures import MonthlyMeasures, OverdueReview, StaleEngagement
@@ -222,13 +222,7 @@ class HomePages:
 
     def keyworker(self, actor: str) -> KeyworkerHome:
         """The actor's running partnerships (as keyworker or manager) and what they need."""
-        actor = actor.strip().lower()
-        query = (
-            select(Partnership)
-            .options(joinedload(Partnership.partner))
-            .where((Partnership.keyworker == actor) | (Partnership.manager == actor))
-            .order_by(Partnership.id)
-        )
+        query = looked_after_by(actor)
         mine: list[MyPartnership] = []
         with self.service.db.reading() as session:
             for p in session.scalars(query):

@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import BindParameter, bindparam, func, select
+from sqlalchemy import BindParameter, Select, bindparam, func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from ceop_workflow.app.roles import NO_GRANTS
@@ -206,6 +206,17 @@ class DutyStatus:
     last_sweep: dict[str, Any] | None
 
 
+def looked_after_by(actor: str) -> Select[Partnership]:
+    """Every partnership whose keyworker or manager is `actor`, with its partner, by id."""
+    actor = actor.strip().lower()
+    return (
+        select(Partnership)
+        .options(joinedload(Partnership.partner))
+        .where((Partnership.keyworker == actor) | (Partnership.manager == actor))
+        .order_by(Partnership.id)
+    )
+
+
 class Worklist:
     """Reads for the web pages, through the service the request acts with."""
 
@@ -302,13 +313,7 @@ class Worklist:
 
     def mine(self, actor: str) -> list[MinePartnership]:
         """The actor's partnerships (as keyworker or manager) still running, with their duties."""
-        actor = actor.strip().lower()
-        query = (
-            select(Partnership)
-            .options(joinedload(Partnership.partner))
-            .where((Partnership.keyworker == actor) | (Partnership.manager == actor))
-            .order_by(Partnership.id)
-        )
+        query = looked_after_by(actor)
         mine: list[MinePartnership] = []
         with self.service.db.reading() as session:
             for p in session.scalars(query):
