@@ -8,6 +8,7 @@ import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from tests.support import CliResult, cli_env
 
@@ -27,6 +28,22 @@ print(json.dumps({"code": code, "modules": sorted(sys.modules)}), file=sys.stder
 """
 
 
+def _probe(workdir: Path, *args: str) -> tuple[subprocess.CompletedProcess[str], dict[str, Any]]:
+    """Run the CLI with `args` in a fresh interpreter; its output and the modules it imported."""
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, *args],
+        cwd=workdir,
+        env=cli_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    probe: dict[str, Any] = json.loads(done.stderr.strip().splitlines()[-1])
+    assert probe["code"] == 0, done.stderr
+    return done, probe
+
+
 def test_partnership_show_imports_no_web_stack_alembic_or_sandbox(
     run_cli: Callable[..., CliResult], workdir: Path
 ) -> None:
@@ -35,34 +52,14 @@ def test_partnership_show_imports_no_web_stack_alembic_or_sandbox(
         "partnership", "create", "1", "--workflow", "partnership", "--keyworker", "kw@ceop.example"
     )
     assert created[0] == 0, created
-    done = subprocess.run(
-        [sys.executable, "-c", PROBE, "partnership", "show", "1", "--json"],
-        cwd=workdir,
-        env=cli_env(),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    probe = json.loads(done.stderr.strip().splitlines()[-1])
-    assert probe["code"] == 0, done.stderr
+    done, probe = _probe(workdir, "partnership", "show", "1", "--json")
     assert json.loads(done.stdout)["id"] == 1
     imported = [name for name in HEAVY + WRITE_SIDE if name in probe["modules"]]
     assert imported == []
 
 
 def test_help_imports_no_settings_validation(workdir: Path) -> None:
-    done = subprocess.run(
-        [sys.executable, "-c", PROBE, "--help"],
-        cwd=workdir,
-        env=cli_env(),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    probe = json.loads(done.stderr.strip().splitlines()[-1])
-    assert probe["code"] == 0, done.stderr
+    done, probe = _probe(workdir, "--help")
     assert "partnership" in done.stdout
     # Listing the commands reads no settings: pydantic and SQLAlchemy are not even imported.
     imported = [m for m in (*HEAVY, "pydantic", "sqlalchemy") if m in probe["modules"]]
